@@ -20,3 +20,5 @@ export {
 } from './protocol/sign';
 export { parseSignType, type SignMode } from './protocol/sign-type';
 export { Status, type StatusCode } from './protocol/status';
+export { MemoryRefundStore, type MemoryRefundStoreOptions } from './stores/memory-refund-store';
+export type { RefundClaim, RefundOutcome, RefundRecord, RefundStore } from './stores/refund-store';
