@@ -47,3 +47,20 @@ describe('package entry points', () => {
     assert.match(readFileSync(path.join(root, 'dist/index.d.ts'), 'utf8'), /createZhichiRouter/);
   });
 });
+
+describe('express-zhichi-pay/testing entry point', () => {
+  it('exports the platform simulator to require() and import', () => {
+    assert.equal(
+      node(['-e', "console.log(typeof require('express-zhichi-pay/testing').PlatformSimulator)"]),
+      'function',
+    );
+    assert.equal(
+      node([
+        '--input-type=module',
+        '-e',
+        "import { PlatformSimulator } from 'express-zhichi-pay/testing'; console.log(typeof PlatformSimulator)",
+      ]),
+      'function',
+    );
+  });
+});
