@@ -7,6 +7,7 @@ export type {
   WechatSignType,
   WechatV2SignType,
 } from './pay-params';
+export { buildWechatPayParamsV2, signWechatV2, wechatV2SignString } from './pay-params-v2';
 export {
   buildWechatPayParamsV3,
   wechatPrivateKeyOf,
