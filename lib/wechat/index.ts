@@ -1,3 +1,16 @@
+export {
+  decryptWechatResource,
+  decryptWechatResourceJson,
+  WECHAT_API_V3_KEY_BYTES,
+  WECHAT_GCM_TAG_BYTES,
+  type WechatEncryptedResource,
+} from './decrypt-resource';
+export {
+  WechatApiV3KeyError,
+  WechatAuthenticationError,
+  WechatBase64Error,
+  WechatDecryptionError,
+} from './errors';
 export { generateWechatNonce } from './nonce';
 export type {
   WechatPayParams,
