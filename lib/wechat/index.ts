@@ -26,3 +26,4 @@ export {
   wechatPrivateKeyOf,
   wechatV3PaySignMessage,
 } from './pay-params-v3';
+export { generateSandboxRsaKey, type SandboxRsaKeyPair } from './sandbox-key';
