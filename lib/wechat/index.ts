@@ -23,7 +23,7 @@ export type {
 export { buildWechatPayParamsV2, signWechatV2, wechatV2SignString } from './pay-params-v2';
 export {
   buildWechatPayParamsV3,
-  wechatPrivateKeyOf,
+  parseWechatPrivateKey,
   wechatV3PaySignMessage,
 } from './pay-params-v3';
 export { generateSandboxRsaKey, type SandboxRsaKeyPair } from './sandbox-key';

@@ -24,9 +24,12 @@ export function wechatV3PaySignMessage(
 
 /**
  * Parses and checks the merchant's private key: it must be an RSA private key (not a
- * certificate, a public key or another algorithm). Throws {@link ConfigurationError}.
+ * certificate, a public key or another algorithm). Call it once at start-up and pass the
+ * result as `privateKey`, so a wrong key fails the boot rather than the first payment and the
+ * PEM is not parsed on every order. A `KeyObject` that passes the checks is returned as is.
+ * Throws {@link ConfigurationError}.
  */
-export function wechatPrivateKeyOf(privateKey: unknown): KeyObject {
+export function parseWechatPrivateKey(privateKey: unknown): KeyObject {
   let key: KeyObject;
   if (privateKey instanceof KeyObject) {
     key = privateKey;
@@ -83,7 +86,7 @@ export function wechatPrivateKeyOf(privateKey: unknown): KeyObject {
  */
 export function buildWechatPayParamsV3(options: WechatPayParamsV3Options): WechatPayParams<'RSA'> {
   const packageValue = packageOf(options.appId, options.prepayId);
-  const key = wechatPrivateKeyOf(options.privateKey);
+  const key = parseWechatPrivateKey(options.privateKey);
   const timeStamp = timeStampOf(options.now);
   const nonceStr = nonceStrOf(options.nonce);
   const message = wechatV3PaySignMessage(options.appId, timeStamp, nonceStr, packageValue);

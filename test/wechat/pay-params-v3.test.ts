@@ -9,6 +9,7 @@ import {
 import { ConfigurationError } from '../../lib/protocol/errors';
 import {
   buildWechatPayParamsV3,
+  parseWechatPrivateKey,
   type WechatPayParamsV3Options,
   wechatV3PaySignMessage,
 } from '../../lib/wechat/index';
@@ -89,6 +90,15 @@ describe('buildWechatPayParamsV3', () => {
     const message = wechatV3PaySignMessage(APP_ID, a.timeStamp, a.nonceStr, a.package);
     const publicKey = createPublicKey(TEST_PRIVATE_KEY_PEM);
     assert.ok(verify('sha256', Buffer.from(message), publicKey, Buffer.from(a.paySign, 'base64')));
+  });
+
+  it('signs with the KeyObject parseWechatPrivateKey returns, which is the given one if already parsed', () => {
+    const key = parseWechatPrivateKey(TEST_PRIVATE_KEY_PEM);
+    assert.equal(key.type, 'private');
+    assert.equal(key.asymmetricKeyType, 'rsa');
+    assert.equal(parseWechatPrivateKey(key), key);
+    assert.equal(buildWechatPayParamsV3(options({ privateKey: key })).paySign, EXPECTED_PAY_SIGN);
+    throwsConfig(() => parseWechatPrivateKey(createPublicKey(key)), /public key/);
   });
 
   describe('refuses bad inputs with a ConfigurationError', () => {
