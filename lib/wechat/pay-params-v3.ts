@@ -29,15 +29,19 @@ export function wechatV3PaySignMessage(
  * PEM is not parsed on every order. A `KeyObject` that passes the checks is returned as is.
  * Throws {@link ConfigurationError}.
  */
-export function parseWechatPrivateKey(privateKey: unknown): KeyObject {
+export function parseWechatPrivateKey(privateKey: string | KeyObject): KeyObject {
   let key: KeyObject;
   if (privateKey instanceof KeyObject) {
     key = privateKey;
   } else if (typeof privateKey === 'string') {
     if (privateKey.trim().length === 0) throw new ConfigurationError('privateKey is empty');
     // A common mix-up is passing apiclient_cert.pem (or the platform certificate) instead of
-    // apiclient_key.pem; say so rather than relay OpenSSL's decoder error.
-    if (/-----BEGIN (?:CERTIFICATE|PUBLIC KEY|RSA PUBLIC KEY)-----/.test(privateKey)) {
+    // apiclient_key.pem; say so rather than relay OpenSSL's decoder error. A bundle that also
+    // holds the private key is left to createPrivateKey, which picks the key out of it.
+    if (
+      /-----BEGIN (?:CERTIFICATE|PUBLIC KEY|RSA PUBLIC KEY)-----/.test(privateKey) &&
+      !/-----BEGIN (?:[A-Z]+ )*PRIVATE KEY-----/.test(privateKey)
+    ) {
       throw new ConfigurationError(
         'privateKey is a certificate or public key PEM: pass the merchant private key (apiclient_key.pem), not apiclient_cert.pem',
       );

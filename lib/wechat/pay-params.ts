@@ -43,7 +43,7 @@ export interface WechatPayParamsBaseOptions {
 export interface WechatPayParamsV3Options extends WechatPayParamsBaseOptions {
   /**
    * The merchant's API certificate private key (`apiclient_key.pem`): a PEM string or a
-   * `KeyObject`. Parse it once with `crypto.createPrivateKey` and pass the `KeyObject` to
+   * `KeyObject`. Parse it once with {@link parseWechatPrivateKey} and pass the `KeyObject` to
    * avoid parsing the PEM on every order.
    */
   privateKey: string | KeyObject;

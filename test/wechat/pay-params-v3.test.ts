@@ -28,6 +28,9 @@ import {
 const EXPECTED_PAY_SIGN =
   'J+dF66n7VYV2FNCTzI7fy2+vqBi4w4Qu8meL0q+CWgGb5Mqbm4fJKA93EjSQ51wPSCHie6A9eSgk08LB2LKbpAwBJ6SXoy6kanQIOZ+VL2nS11knZu2RCgoLBfhkOrbqb5w/M8QAHdGCQZhf+Zi2A5lRFwvQB2jT5YX8BWRvszSqVvyfyZOnsAOucgClGK9Ttri2FqwcPvYCkyKz2r6r0ZH3JkAFjXDMJkN8QF7OpgmRxxeK7cCJWHKcPfg0F4ozGumu3zjJMfdxuyaUvpVEraSI9lL9TQ6IxxM42vMjS8mzKD394l0OZOhRMByzT46ZApcDuTZrycLOx4k7OywUMg==';
 
+// Only the armour matters to the key checks; the body is not a real certificate.
+const CERTIFICATE_PEM = '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n';
+
 function options(overrides: Partial<WechatPayParamsV3Options> = {}): WechatPayParamsV3Options {
   return {
     appId: APP_ID,
@@ -101,6 +104,14 @@ describe('buildWechatPayParamsV3', () => {
     throwsConfig(() => parseWechatPrivateKey(createPublicKey(key)), /public key/);
   });
 
+  it('finds the private key in a PEM bundle that also holds a certificate', () => {
+    const bundle = `${CERTIFICATE_PEM}${TEST_PRIVATE_KEY_PEM}`;
+    assert.equal(
+      buildWechatPayParamsV3(options({ privateKey: bundle })).paySign,
+      EXPECTED_PAY_SIGN,
+    );
+  });
+
   describe('refuses bad inputs with a ConfigurationError', () => {
     it('refuses a missing, empty, padded or multi-line appId', () => {
       throwsConfig(() => buildWechatPayParamsV3(options({ appId: '' })), /appId is empty/);
@@ -162,6 +173,10 @@ describe('buildWechatPayParamsV3', () => {
       throwsConfig(
         () => buildWechatPayParamsV3(options({ privateKey: publicPem })),
         /certificate or public key PEM.*apiclient_key\.pem/,
+      );
+      throwsConfig(
+        () => buildWechatPayParamsV3(options({ privateKey: CERTIFICATE_PEM })),
+        /certificate or public key PEM.*not apiclient_cert\.pem/,
       );
       throwsConfig(
         () =>
