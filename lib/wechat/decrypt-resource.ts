@@ -23,9 +23,10 @@ export interface WechatEncryptedResource {
   nonce: string;
   /**
    * The additional authenticated data, as text (`'transaction'`, `'refund'`, `'certificate'`…).
+   * Absent or `null` means none.
    * @default ''
    */
-  associated_data?: string;
+  associated_data?: string | null;
   /** When present it must be `'AEAD_AES_256_GCM'`, the only algorithm WeChat Pay v3 uses. */
   algorithm?: string;
   /** The type of the plaintext before encryption (`'transaction'`…); informative only. */
@@ -79,7 +80,9 @@ export function decryptWechatResource(
       'WECHAT_RESOURCE_MALFORMED',
     );
   }
-  const { ciphertext, nonce, associated_data: aad = '', algorithm } = resource;
+  const { ciphertext, nonce, algorithm } = resource;
+  // WeChat documents associated_data as optional; SDKs treat a missing or null one as empty.
+  const aad = resource.associated_data ?? '';
   if (algorithm !== undefined && algorithm !== 'AEAD_AES_256_GCM') {
     throw new WechatDecryptionError(
       `resource.algorithm is ${JSON.stringify(algorithm)}, but only AEAD_AES_256_GCM is supported`,
@@ -94,7 +97,7 @@ export function decryptWechatResource(
   }
   if (typeof aad !== 'string') {
     throw new WechatDecryptionError(
-      `resource.associated_data must be a string when present, got ${describeType(aad)}`,
+      `resource.associated_data must be a string, null or absent, got ${describeType(aad)}`,
       'WECHAT_RESOURCE_MALFORMED',
     );
   }

@@ -93,10 +93,14 @@ describe('decryptWechatResource', () => {
     assert.equal(decryptWechatResource(TRANSACTION, key), TRANSACTION_PLAINTEXT);
   });
 
-  it('treats a missing associated_data as empty', () => {
+  it('treats a missing or null associated_data as empty', () => {
     assert.equal(decryptWechatResource(NO_AAD, V3_API_KEY), 'plain text, no associated data');
     assert.equal(
       decryptWechatResource({ ...NO_AAD, associated_data: '' }, V3_API_KEY),
+      'plain text, no associated data',
+    );
+    assert.equal(
+      decryptWechatResource({ ...NO_AAD, associated_data: null }, V3_API_KEY),
       'plain text, no associated data',
     );
   });
@@ -199,8 +203,8 @@ describe('decryptWechatResource', () => {
       ],
       [{ ...TRANSACTION, ciphertext: 7 }, /got number/],
       [
-        { ...TRANSACTION, associated_data: null },
-        /associated_data must be a string when present, got null/,
+        { ...TRANSACTION, associated_data: 7 },
+        /associated_data must be a string, null or absent, got number/,
       ],
     ];
     for (const [resource, message] of malformed) {

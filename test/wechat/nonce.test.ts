@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { ConfigurationError } from '../../lib/protocol/errors';
 import { generateWechatNonce } from '../../lib/wechat/index';
 
 describe('generateWechatNonce', () => {
@@ -12,7 +13,7 @@ describe('generateWechatNonce', () => {
 
   it('refuses lengths WeChat Pay would not accept', () => {
     for (const length of [0, 33, 1.5, Number.NaN]) {
-      assert.throws(() => generateWechatNonce(length), RangeError);
+      assert.throws(() => generateWechatNonce(length), ConfigurationError);
     }
   });
 
