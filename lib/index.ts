@@ -61,3 +61,4 @@ export { Status, type StatusCode } from './protocol/status';
 // Stores.
 export { MemoryRefundStore, type MemoryRefundStoreOptions } from './stores/memory-refund-store';
 export type { RefundClaim, RefundOutcome, RefundRecord, RefundStore } from './stores/refund-store';
+export * from './wechat/index';

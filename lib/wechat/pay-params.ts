@@ -9,7 +9,8 @@ export type WechatSignType = 'RSA' | 'MD5' | 'HMAC-SHA256';
  * The five parameters of `wx.requestPayment`, all strings, as the 咫尺 platform asks the
  * merchant for them.
  */
-export interface WechatPayParams<S extends WechatSignType = WechatSignType> {
+// A type alias, not an interface, so it fits the router's `PayParams` (which allows extra keys).
+export type WechatPayParams<S extends WechatSignType = WechatSignType> = {
   /** Seconds since the Unix epoch, in decimal. */
   timeStamp: string;
   /** Random string of at most 32 characters. */
@@ -19,7 +20,7 @@ export interface WechatPayParams<S extends WechatSignType = WechatSignType> {
   signType: S;
   /** The signature over the other parameters and the `appId`. */
   paySign: string;
-}
+};
 
 /** Inputs shared by {@link buildWechatPayParamsV3} and {@link buildWechatPayParamsV2}. */
 export interface WechatPayParamsBaseOptions {
