@@ -1,7 +1,7 @@
 /**
  * PHP's string form of a float at `precision=14` (what `"{$float}"` gives): correctly
  * rounded to 14 significant digits with exact ties to even, trailing zeros dropped,
- * scientific form (`1.0E+25`, `2.5E-5`) below 1e-4 or from 1e15 up, `-0` kept.
+ * scientific form (`1.0E+25`, `2.5E-5`) below 1e-4 or from 1e14 up (once rounded), `-0` kept.
  */
 export function phpFloatToString(x: number): string {
   if (Number.isNaN(x)) return 'NAN';
