@@ -1,7 +1,8 @@
 /**
  * PHP's string form of a float at `precision=14` (what `"{$float}"` gives): correctly
- * rounded to 14 significant digits with exact ties to even, trailing zeros dropped,
- * scientific form (`1.0E+25`, `2.5E-5`) below 1e-4 or from 1e14 up (once rounded), `-0` kept.
+ * rounded to 14 significant digits with exact ties to even, trailing zeros dropped (but
+ * see {@link isUntrimmedTie} for PHP's one exception), scientific form (`1.0E+25`,
+ * `2.5E-5`) below 1e-4 or from 1e14 up (once rounded), `-0` kept.
  */
 export function phpFloatToString(x: number): string {
   if (Number.isNaN(x)) return 'NAN';
