@@ -272,6 +272,14 @@ export function resolveNotifierConfig(options: NotifierOptions): NotifierConfig 
   if (options.instanceId !== undefined && !nonEmptyString(options.instanceId)) {
     fail('instanceId', 'must be a non-empty string');
   }
+  if (
+    options.store !== undefined &&
+    (typeof options.store !== 'object' ||
+      options.store === null ||
+      typeof options.store.claimDue !== 'function')
+  ) {
+    fail('store', 'must implement NoticeStore (SqliteStore, MemoryNoticeStore or your own)');
+  }
   if (options.store !== undefined && options.databasePath !== undefined) {
     fail('databasePath', 'cannot be used with `store`: give one or the other');
   }
