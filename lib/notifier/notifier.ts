@@ -185,15 +185,18 @@ export class Notifier {
     }, ms);
   }
 
-  /** Looks at the outbox now (or right after the look under way). */
+  /** Looks at the outbox now, or again right after the look under way. */
   private kick(): void {
     if (this.closed) return;
     if (this.pumping) {
+      // A notice may have been accepted or finished after the look under way read the store.
       this.pumpAgain = true;
       return;
     }
+    this.pumpAgain = false;
     this.pumping = this.pump().finally(() => {
       this.pumping = undefined;
+      if (this.pumpAgain) this.kick();
     });
   }
 
@@ -201,14 +204,12 @@ export class Notifier {
   private async pump(): Promise<void> {
     const { store, clock, concurrency, leaseMs, instanceId, pollIntervalMs, logger } = this.config;
     try {
-      do {
-        this.pumpAgain = false;
-        const free = concurrency - this.attempting;
-        if (free <= 0) break;
+      const free = concurrency - this.attempting;
+      if (free > 0) {
         const claims = await store.claimDue(clock.now(), free, leaseMs, instanceId);
         for (const claim of claims) {
           if (this.closed) {
-            // Give it back rather than send it half-way through shutting down.
+            // Give it back rather than start sending while shutting down.
             await store.releaseClaim(claim.notice.id, claim.token);
             continue;
           }
@@ -220,11 +221,11 @@ export class Notifier {
             }),
           );
         }
-      } while (this.pumpAgain && !this.closed);
+      }
       if (this.closed) return;
       const next = await store.nextDueAt();
       const wait = next === undefined ? pollIntervalMs : Math.max(0, next - clock.now());
-      // Poll even when something is due sooner, in case another instance queued a notice.
+      // Poll even when nothing is due sooner, in case another instance queued a notice.
       this.schedule(
         this.attempting >= concurrency ? pollIntervalMs : Math.min(wait, pollIntervalMs),
       );

@@ -8,6 +8,7 @@ import {
 } from '../../lib/notifier';
 import { ValidationError } from '../../lib/protocol/errors';
 import { signData } from '../../lib/protocol/sign';
+import { MemoryNoticeStore } from '../../lib/stores/memory-notice-store';
 import { startMockPlatform } from '../../lib/testing/mock-platform';
 import { eventually } from '../helpers/manual-clock';
 import { AES_KEY, type Harness, MD5_KEY, makeHarness, TOKEN } from '../helpers/notifier-harness';
@@ -52,6 +53,40 @@ describe('Notifier', () => {
       'sign_type',
     ]);
     assert.equal((await h.notifier.getNotice(id))?.deliveredAt, h.clock.now());
+  });
+
+  it('sends a notice accepted while the loop is busy at once, without waiting for a poll', async () => {
+    // The manual clock never moves here: a notice missed by the loop would wait for a poll
+    // timer that never fires. The second notice is accepted while the loop is held inside
+    // nextDueAt(), after it read the store and when no attempt is under way.
+    const store = new MemoryNoticeStore();
+    const nextDueAt = store.nextDueAt.bind(store);
+    let entered: () => void = () => {};
+    const inside = new Promise<void>((r) => {
+      entered = r;
+    });
+    let release: () => void = () => {};
+    const released = new Promise<void>((r) => {
+      release = r;
+    });
+    let held = false;
+    store.nextDueAt = async () => {
+      const at = await nextDueAt();
+      // Hold the look that follows the first delivery, when nothing else will kick the loop.
+      if (!held && (await store.listNotices({ state: 'delivered' })).length === 1) {
+        held = true;
+        entered();
+        await released;
+      }
+      return at;
+    };
+    h = await makeHarness({ store });
+    const first = await h.notifier.notifyPaymentSuccess({ ...paid, order_id: 'first' });
+    await inside;
+    const second = await h.notifier.notifyPaymentSuccess({ ...paid, order_id: 'second' });
+    release();
+    await eventually(async () => (await store.getNotice(second))?.state === 'delivered', 2000);
+    await eventually(async () => (await store.getNotice(first))?.state === 'delivered', 2000);
   });
 
   it('encrypts in PKCS#7 mode with an empty sign, and the platform decrypts it', async () => {
