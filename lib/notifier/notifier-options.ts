@@ -87,7 +87,7 @@ export interface NotifierOptions {
   /**
    * How long an instance holds a notice it is sending before another instance may take it
    * over (because the first presumably died), in milliseconds. Must exceed `timeoutMs`.
-   * @default 60_000
+   * @default the larger of 60_000 and twice `timeoutMs`
    */
   leaseMs?: number;
   /**
