@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { createNotifier } from '../../lib/notifier';
+import { buildNoticeBody, createNotifier } from '../../lib/notifier';
 import { SqliteStore } from '../../lib/stores/sqlite-store';
 import { type MockPlatform, startMockPlatform } from '../../lib/testing/mock-platform';
 import { type Child, spawnChild } from '../helpers/child';
-import { MemoryLogger } from '../helpers/manual-clock';
+import { eventually, MemoryLogger } from '../helpers/manual-clock';
 import { makeTempDir } from '../helpers/temp-dir';
 
 describe('notifier across processes', function () {
@@ -15,6 +15,7 @@ describe('notifier across processes', function () {
   let cleanup: () => void;
   let platform: MockPlatform;
   let child: Child | undefined;
+  const others: Child[] = [];
   beforeEach(async () => {
     ({ dir, cleanup } = makeTempDir());
     platform = await startMockPlatform({ apps: { app1: { md5Key: 'child-md5-key' } } });
@@ -25,6 +26,12 @@ describe('notifier across processes', function () {
       await child.exited;
     }
     child = undefined;
+    for (const other of others.splice(0)) {
+      if (other.process.exitCode === null && other.process.signalCode === null) {
+        other.process.kill('SIGKILL');
+        await other.exited;
+      }
+    }
     await platform.close();
     cleanup();
   });
@@ -85,6 +92,51 @@ describe('notifier across processes', function () {
       const expected: number = order === inFlight?.data?.order_id ? 2 : 1;
       assert.equal(platform.noticesFor(order).length, expected, order);
     }
+  });
+
+  it('lets two processes on one database send each notice exactly once', async () => {
+    const databasePath = path.join(dir, 'shared.sqlite');
+    const store = new SqliteStore({ path: databasePath });
+    const env = { ZHICHI_MODE: 'share', ZHICHI_DB: databasePath, ZHICHI_URL: platform.url };
+    const children = [spawnChild(env), spawnChild(env)];
+    others.push(...children);
+    const instances = await Promise.all(children.map((c) => c.report('ready')));
+    // Queued here, straight into the outbox both processes are polling.
+    const orders = Array.from({ length: 30 }, (_, i) => `shared-${i}`);
+    const now = Date.now();
+    for (const [i, orderId] of orders.entries()) {
+      const fields = { orderId, transactionId: `tx-${i}`, orderType: 1 as const };
+      await store.insertNotice({
+        id: `id-${i}`,
+        appId: 'app1',
+        ...fields,
+        url: platform.url,
+        body: buildNoticeBody('app1', fields, { mode: 'MD5', md5Key: 'child-md5-key' }),
+        createdAt: now,
+        nextAttemptAt: now,
+      });
+    }
+    await eventually(
+      async () => (await store.listNotices({ state: 'delivered' })).length === orders.length,
+      15_000,
+      'all notices delivered',
+    );
+    for (const c of children) c.process.kill('SIGTERM');
+    const exits = await Promise.all(children.map((c) => c.exited));
+    assert.deepEqual(exits, [
+      { code: 0, signal: null },
+      { code: 0, signal: null },
+    ]);
+    for (const orderId of orders) assert.equal(platform.noticesFor(orderId).length, 1, orderId);
+    const senders = new Set<string>();
+    for (const n of await store.listNotices({ limit: 100 })) {
+      const history = (await store.getNotice(n.id))?.history ?? [];
+      assert.equal(history.length, 1);
+      senders.add(history[0]?.owner ?? '');
+    }
+    const known = new Set(instances.map((r) => r.instance as string));
+    assert.ok([...senders].every((s) => known.has(s)));
+    await store.close();
   });
 
   it('exits on its own once close() returns, with a retry still scheduled', async () => {
