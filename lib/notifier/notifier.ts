@@ -323,27 +323,21 @@ export class Notifier {
   private changeOf(id: string, signal?: AbortSignal): Promise<void> {
     const { timers, pollIntervalMs } = this.config;
     return new Promise<void>((resolve, reject) => {
-      let set = this.watchers.get(id);
-      if (!set) {
-        set = new Set();
-        this.watchers.set(id, set);
-      }
-      const done = () => {
+      const watchers = this.watchers.get(id) ?? new Set<() => void>();
+      this.watchers.set(id, watchers);
+      let handle: unknown;
+      const settle = (error?: unknown) => {
         timers.clearTimeout(handle);
         signal?.removeEventListener('abort', onAbort);
-        set.delete(done);
-        if (set.size === 0 && this.watchers.get(id) === set) this.watchers.delete(id);
+        watchers.delete(wake);
+        if (watchers.size === 0 && this.watchers.get(id) === watchers) this.watchers.delete(id);
+        if (error === undefined) resolve();
+        else reject(error);
       };
-      const wake = () => {
-        done();
-        resolve();
-      };
-      const onAbort = () => {
-        done();
-        reject(signal?.reason);
-      };
-      const handle = timers.setTimeout(wake, pollIntervalMs);
-      set.add(wake);
+      const wake = () => settle();
+      const onAbort = () => settle(signal?.reason ?? new Error('aborted'));
+      watchers.add(wake);
+      handle = timers.setTimeout(wake, pollIntervalMs);
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   }

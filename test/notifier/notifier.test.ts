@@ -276,6 +276,23 @@ describe('Notifier', () => {
     assert.equal((await h.notifier.listNotices()).length, 0);
   });
 
+  it('stops waiting for delivery when the signal aborts, leaving no watcher behind', async () => {
+    h = await makeHarness({ timeoutMs: 100, retrySchedule: [60_000] });
+    h.platform.setDefaultReply({ kind: 'error', message: 'not yet' });
+    const id = await h.notifier.notifyPaymentSuccess(paid);
+    await h.attempts(id, 1);
+    const controller = new AbortController();
+    const waiting = h.notifier.waitForDelivery(id, { signal: controller.signal });
+    await eventually(() => h.clock.timerCount === 2); // the loop's timer and the wait's poll
+    controller.abort(new Error('gave up'));
+    await assert.rejects(waiting, /gave up/);
+    assert.equal(h.clock.timerCount, 1);
+    await assert.rejects(
+      h.notifier.waitForDelivery(id, { signal: AbortSignal.abort(new Error('already')) }),
+      /already/,
+    );
+  });
+
   it('answers unknown ids with NoticeNotFoundError or undefined', async () => {
     h = await makeHarness();
     assert.equal(await h.notifier.getNotice('nope'), undefined);
