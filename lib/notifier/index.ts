@@ -12,7 +12,7 @@ export type {
   NoticeWithHistory,
 } from '../stores/notice-store';
 export { SqliteStore, type SqliteStoreOptions } from '../stores/sqlite-store';
-export { type DeliveryResult, deliverNotice, type FetchLike } from './deliver-notice';
+export type { FetchLike } from './deliver-notice';
 export { createNotifier, Notifier, type WaitForDeliveryOptions } from './notifier';
 export { NoticeDeadLetterError, NoticeNotFoundError, NotifierClosedError } from './notifier-errors';
 export {
@@ -24,7 +24,9 @@ export {
 } from './notifier-options';
 export {
   buildNoticeBody,
+  type NoticeSealer,
   type OrderType,
+  type PaymentSuccessFields,
   type PaymentSuccessInput,
   validatePaymentSuccess,
 } from './payment-notice';

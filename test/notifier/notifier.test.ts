@@ -134,6 +134,16 @@ describe('Notifier', () => {
     assert.equal(h.platform.noticesFor(paid.order_id).length, 4);
   });
 
+  it('counts a redirect as an HTTP error instead of following it with a GET', async () => {
+    h = await makeHarness({ retrySchedule: [1000] });
+    h.platform.script({ kind: 'status', status: 302, headers: { location: h.platform.url } });
+    const id = await h.notifier.notifyPaymentSuccess(paid);
+    await h.attempts(id, 1);
+    const attempt = (await h.notifier.getNotice(id))?.history[0];
+    assert.deepEqual([attempt?.outcome, attempt?.httpStatus], ['http-error', 302]);
+    assert.equal(h.platform.notices.length, 1);
+  });
+
   it('counts a hanging platform as a timed-out attempt', async () => {
     h = await makeHarness({ timeoutMs: 150, retrySchedule: [1000] });
     h.platform.script({ kind: 'hang' });
