@@ -197,6 +197,7 @@ export function resolveNotifierConfig(options: NotifierOptions): NotifierConfig 
   }
 
   let sealer: NoticeSealer;
+  let aesIssues: string[] = [];
   if (mode === 'MD5') {
     if (!nonEmptyString(options.md5Key)) {
       fail(
@@ -210,10 +211,7 @@ export function resolveNotifierConfig(options: NotifierOptions): NotifierConfig 
   } else {
     if (!nonEmptyString(options.aesKey)) fail('aesKey', 'is required with signType "PKCS#7"');
     if (!nonEmptyString(options.token)) fail('token', 'is required with signType "PKCS#7"');
-    // Warned once here, not per notice: PHP silently pads or cuts such keys.
-    for (const issue of describeAesCredentialIssues(options.aesKey, options.token)) {
-      logger.warn(`notifier for app ${options.appId}: ${issue}`);
-    }
+    aesIssues = describeAesCredentialIssues(options.aesKey, options.token);
     sealer = { mode, codec: new AesCodec(options.aesKey, options.token) };
   }
 
@@ -286,6 +284,8 @@ export function resolveNotifierConfig(options: NotifierOptions): NotifierConfig 
   if (options.databasePath !== undefined && !nonEmptyString(options.databasePath)) {
     fail('databasePath', 'must be a file path, such as ".data/zhichi-pay.sqlite"');
   }
+  // Warned once, at start-up, not per notice: PHP silently pads or cuts such keys.
+  for (const issue of aesIssues) logger.warn(`notifier for app ${options.appId}: ${issue}`);
   // The store last: nothing is opened when another option is wrong.
   const store =
     options.store ?? new SqliteStore({ path: options.databasePath ?? '.data/zhichi-pay.sqlite' });
