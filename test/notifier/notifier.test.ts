@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import {
   DEFAULT_RETRY_SCHEDULE,
   NoticeDeadLetterError,
@@ -9,9 +10,11 @@ import {
 import { ValidationError } from '../../lib/protocol/errors';
 import { signData } from '../../lib/protocol/sign';
 import { MemoryNoticeStore } from '../../lib/stores/memory-notice-store';
+import { SqliteStore } from '../../lib/stores/sqlite-store';
 import { startMockPlatform } from '../../lib/testing/mock-platform';
 import { eventually } from '../helpers/manual-clock';
 import { AES_KEY, type Harness, MD5_KEY, makeHarness, TOKEN } from '../helpers/notifier-harness';
+import { makeTempDir } from '../helpers/temp-dir';
 
 const paid = {
   order_id: '5cbe7fe1cd370125600453',
@@ -226,6 +229,30 @@ describe('Notifier', () => {
     const delivered = await h.notifier.waitForDelivery(id);
     assert.equal(delivered.attemptCount, 17);
     assert.equal(h.platform.noticesFor(paid.order_id).length, 17);
+  });
+
+  it('runs the retry, dead letter, re-queue and delivery cycle on SQLite too', async () => {
+    const { dir, cleanup } = makeTempDir();
+    const store = new SqliteStore({ path: path.join(dir, 'cycle.sqlite') });
+    try {
+      h = await makeHarness({ store, retrySchedule: [1000] });
+      h.platform.script({ kind: 'error', message: 'no' }, { kind: 'status', status: 500 });
+      const id = await h.notifier.notifyPaymentSuccess(paid);
+      await h.attempts(id, 1);
+      await h.retry(id);
+      assert.equal((await h.notifier.getNotice(id))?.state, 'dead');
+      await h.notifier.requeue(id);
+      const notice = await h.notifier.waitForDelivery(id);
+      assert.deepEqual(
+        notice.history.map((a) => a.outcome),
+        ['rejected', 'http-error', 'delivered'],
+      );
+      assert.equal(notice.attemptsBeforeRequeue, 2);
+    } finally {
+      await h.dispose();
+      await store.close();
+      cleanup();
+    }
   });
 
   it('starts the schedule over after a re-queue', async () => {
