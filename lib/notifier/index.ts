@@ -25,7 +25,6 @@ export {
 export {
   buildNoticeBody,
   type NoticeSealer,
-  type OrderType,
   type PaymentSuccessFields,
   type PaymentSuccessInput,
   validatePaymentSuccess,

@@ -1,10 +1,11 @@
+/** `order_type`: 1 e-commerce order, 2 video order, 3 news/article order. */
+import type { OrderType } from '../endpoints/types';
 import type { AesCodec } from '../protocol/aes';
 import { ValidationError } from '../protocol/errors';
 import { signData } from '../protocol/sign';
 import type { SignMode } from '../protocol/sign-type';
 
-/** `order_type`: 1 e-commerce order, 2 video order, 3 news/article order. */
-export type OrderType = 1 | 2 | 3;
+export type { OrderType };
 
 /** What the platform is told when an order is paid. */
 export interface PaymentSuccessInput {
