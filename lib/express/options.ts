@@ -83,7 +83,19 @@ export interface ResolvedOptions {
   bodyLimit: number | string;
 }
 
-const SIZE = /^\d+(?:\.\d+)?\s*(?:b|kb|mb|gb)?$/i;
+const SIZE = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?$/i;
+const UNIT_BYTES: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
+
+/**
+ * The bytes a size string stands for, as body-parser reads it (rounded down), or undefined
+ * when it is not a size. Needed because '0', '0kb' or '0.5' match the pattern but come to
+ * zero bytes, a limit that would refuse every body with 413.
+ */
+function sizeInBytes(size: string): number | undefined {
+  const m = SIZE.exec(size.trim());
+  if (!m) return undefined;
+  return Math.floor(Number(m[1]) * (UNIT_BYTES[(m[2] ?? 'b').toLowerCase()] as number));
+}
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 function checkMs(name: string, value: unknown, fallback: number): number {
@@ -124,7 +136,7 @@ export function resolveCommonOptions(options: ZhichiCommonOptions): ResolvedOpti
   const bodyLimit = options.bodyLimit ?? '64kb';
   if (
     !(typeof bodyLimit === 'number' && Number.isSafeInteger(bodyLimit) && bodyLimit > 0) &&
-    !(typeof bodyLimit === 'string' && SIZE.test(bodyLimit.trim()))
+    !(typeof bodyLimit === 'string' && (sizeInBytes(bodyLimit) ?? 0) >= 1)
   ) {
     throw new ConfigurationError(
       `bodyLimit must be a positive number of bytes or a size such as '64kb', got ${String(bodyLimit)}`,

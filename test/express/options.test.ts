@@ -136,8 +136,17 @@ describe('router options, checked at start-up', () => {
     }
   });
 
+  it('refuses a bodyLimit string that comes to zero bytes, which would refuse every body', () => {
+    for (const value of ['0', '0kb', '0.00mb', '0.5', '0.4b']) {
+      assertConfigError(
+        () => createZhichiRouter({ ...baseOptions(), bodyLimit: value }),
+        /^bodyLimit must be/,
+      );
+    }
+  });
+
   it('accepts bodyLimit sizes as numbers and strings', () => {
-    for (const value of [1, 1024, '64kb', '1mb', '512', '1.5 MB']) {
+    for (const value of [1, 1024, '64kb', '1mb', '512', '1.5 MB', '1b', '0.5kb']) {
       assert.equal(resolveCommonOptions({ ...baseOptions(), bodyLimit: value }).bodyLimit, value);
     }
   });
