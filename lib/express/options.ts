@@ -159,7 +159,8 @@ export function resolveCommonOptions(options: ZhichiCommonOptions): ResolvedOpti
     }
   }
   return {
-    bodyLimit,
+    // Trimmed: body-parser's size reader takes ' 64kb' for 64 bytes.
+    bodyLimit: typeof bodyLimit === 'string' ? bodyLimit.trim() : bodyLimit,
     pipeline: {
       resolveApp: createAppResolver(options.apps, logger),
       handlerTimeoutMs,
