@@ -89,6 +89,12 @@ export async function handleCall<Req, Answer>(
         : new ZhichiError('unexpected failure', 'INTERNAL', Status.INTERNAL_ERROR, {
             cause: thrown,
           });
+    if (envelope === undefined && !preError) {
+      // The envelope could not be read, but its app_id may still name a known app: then
+      // PROTOCOL.md ("Status codes") wants the error sealed for it like any other answer.
+      app = await lookUpQuietly(fields, config);
+      if (app) mode = parseSignType(signTypeOf(fields));
+    }
     const internal = error.status === Status.INTERNAL_ERROR;
     const msg = internal ? INTERNAL_MESSAGE : error.message;
     const meta: Record<string, unknown> = {
@@ -127,6 +133,23 @@ function appIdOf(fields: unknown): string {
     if (typeof value === 'string') return value.slice(0, 64);
   }
   return '';
+}
+
+/** The app a malformed form names, if it names one we serve; never throws. */
+async function lookUpQuietly(
+  fields: unknown,
+  config: PipelineConfig,
+): Promise<ResolvedApp | undefined> {
+  if (fields === null || typeof fields !== 'object' || !Object.hasOwn(fields, 'app_id')) {
+    return undefined;
+  }
+  const appId = (fields as Record<string, unknown>).app_id;
+  if (typeof appId !== 'string' || appId === '') return undefined;
+  try {
+    return await config.resolveApp(appId);
+  } catch {
+    return undefined;
+  }
 }
 
 function signTypeOf(fields: unknown): string {

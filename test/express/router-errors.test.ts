@@ -73,6 +73,26 @@ describe('createZhichiRouter: bad calls answered with their status', () => {
       }
     });
 
+    it('seals a malformed-envelope answer when the form names a known app', async () => {
+      const { platform } = apps.create();
+      const md5 = payParamsEnvelope('MD5');
+      const aes = payParamsEnvelope('PKCS#7');
+      const cases: [Record<string, string>, string][] = [
+        [{ app_id: APP_ID, sign: md5.sign, sign_type: 'MD5' }, 'MD5'],
+        [{ ...md5, data: '' }, 'MD5'],
+        [{ app_id: APP_ID, sign: '', sign_type: 'PKCS#7' }, 'PKCS#7'],
+        [{ ...aes, data: '' }, 'PKCS#7'],
+        [{ app_id: APP_ID, data: md5.data, sign: md5.sign }, 'MD5'],
+      ];
+      for (const [fields, signType] of cases) {
+        const res = await platform().send('pay-params', fields);
+        assertStatus(res, Status.MALFORMED_ENVELOPE);
+        assert.equal(res.envelope.app_id, APP_ID);
+        assert.equal(res.envelope.sign_type, signType);
+        assertSealedError(res);
+      }
+    });
+
     it('refuses a duplicated field', async () => {
       const { app, calls } = apps.create();
       const env = payParamsEnvelope();
