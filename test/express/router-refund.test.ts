@@ -60,7 +60,14 @@ describe('createZhichiRouter: refunds run once', () => {
       await new Promise((resolve) => setTimeout(resolve, 30));
       return { refund_id: 'R-2' };
     });
-    const { platform } = apps.create({ refund });
+    const sleeps: number[] = [];
+    const { platform } = apps.create({
+      refund,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        await new Promise((resolve) => setTimeout(resolve, ms));
+      },
+    });
     const sim = platform();
     const answers = await Promise.all(Array.from({ length: 5 }, () => sim.refund(refundData)));
     assert.equal(seen.length, 1);
@@ -69,6 +76,11 @@ describe('createZhichiRouter: refunds run once', () => {
       assert.equal(res.body, answers[0]?.body);
       assert.deepEqual(openResponse(res.envelope), { refund_id: 'R-2' });
     }
+    assert.deepEqual(
+      sleeps,
+      [],
+      'duplicates in one process share the run, without polling the store',
+    );
   });
 
   it('runs two different refunds of one order separately', async () => {
