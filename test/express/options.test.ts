@@ -215,6 +215,17 @@ describe('router options, checked at start-up', () => {
       assert.ok(!logger.text().includes(shortKey));
     });
 
+    it('warns once about a token of the wrong length', async () => {
+      const { platform, logger } = apps.create({
+        apps: { [APP_ID]: { aesKey: AES_KEY, aesToken: 'tok' } },
+      });
+      const sim = platform('PKCS#7', { aesToken: 'tok' });
+      for (let i = 0; i < 2; i++) assert.equal((await sim.payParams(payParamsData)).status, 0);
+      const warnings = logger.lines.filter((l) => l.level === 'warn');
+      assert.equal(warnings.length, 1);
+      assert.match(warnings[0]?.message ?? '', /token \(IV\) is 3 bytes, not 16/);
+    });
+
     it('does not warn for keys of the right length', () => {
       const { logger } = apps.create();
       assert.equal(logger.lines.length, 0);

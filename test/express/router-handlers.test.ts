@@ -156,6 +156,15 @@ describe('createZhichiRouter: what the handlers do', () => {
     }
   });
 
+  it('answers 50000, not a crash, when pay params cannot be written as JSON', async () => {
+    const { platform } = apps.create({
+      payParams: async () => ({ ...samplePayParams, sequence: 1n }) as never,
+    });
+    const res = await platform().payParams(payParamsData);
+    assertStatus(res, Status.INTERNAL_ERROR);
+    assert.equal(res.msg, GENERIC);
+  });
+
   it('answers each call independently when handlers fail', async () => {
     const { platform } = apps.create({
       payParams: async () => {
