@@ -354,6 +354,42 @@ describe('createZhichiRouter: bad calls answered with their status', () => {
       assert.equal(calls.payParams.length, 0);
     });
 
+    it('does not sign text an unauthenticated caller chose (no signing oracle)', async () => {
+      // An answer to an unauthenticated call is signed with the app's key. If its msg echoed
+      // the caller's sign_type, the caller could pick a sign_type that makes the signed
+      // {"msg": …} canonically equal to a request of its own, and replay the signature.
+      const { platform, calls } = apps.create();
+      const sim = platform();
+      const chosen = '&order_id=1&refund_order_id=abc';
+      const answer = await sim.send('refund-query', {
+        app_id: APP_ID,
+        data: '{}',
+        sign: md5Hex('x'),
+        sign_type: chosen,
+      });
+      assertStatus(answer, Status.UNSUPPORTED_SIGN_TYPE);
+      assert.ok(!(answer.msg ?? '').includes(chosen), 'the chosen text is not echoed');
+      // The forgery the echo would allow: same canonical string, the answer's signature.
+      const msg = answer.msg ?? '';
+      const cut = msg.indexOf('&order_id=');
+      if (cut >= 0) {
+        const rest = msg.slice(cut + '&refund_order_id='.length + '&order_id=1'.length);
+        const forged = JSON.stringify({
+          msg: msg.slice(0, cut),
+          order_id: '1',
+          refund_order_id: rest,
+        });
+        const replay = await sim.send('refund-query', {
+          app_id: APP_ID,
+          data: forged,
+          sign: answer.envelope.sign,
+          sign_type: 'MD5',
+        });
+        assert.notEqual(replay.status, 0, 'a replayed error signature must not authenticate');
+      }
+      assert.equal(calls.refundQuery.length, 0);
+    });
+
     it('refuses PKCS#7 for an app that has only an MD5 key', async () => {
       const { platform } = apps.create({ apps: { [APP_ID]: { md5Key: MD5_KEY } } });
       const res = await platform('PKCS#7').payParams(payParamsData);
