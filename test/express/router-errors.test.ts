@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createCipheriv } from 'node:crypto';
 import request from 'supertest';
 import { encryptData, Status, sealRequest, signData } from '../../lib/index';
 import {
@@ -278,6 +279,35 @@ describe('createZhichiRouter: bad calls answered with their status', () => {
       assert.equal(calls.payParams.length, 0);
       // Sealed with the merchant's key: readable with the right one.
       assertSealedError(res);
+    });
+
+    it('answers bad padding, non-UTF-8 and non-JSON plaintexts alike (no padding oracle)', async () => {
+      // Were bad padding told apart from a plaintext that merely is not JSON, a caller could
+      // decrypt any captured request and forge new ones block by block (CBC padding oracle).
+      const { platform } = apps.create();
+      const raw = (plaintext: Buffer, pad: boolean) => {
+        const cipher = createCipheriv('aes-256-cbc', Buffer.from(AES_KEY), Buffer.from(AES_TOKEN));
+        cipher.setAutoPadding(pad);
+        return Buffer.concat([cipher.update(plaintext), cipher.final()]).toString('base64');
+      };
+      const ciphertexts = [
+        raw(Buffer.alloc(32, 0x41), false), // last byte 0x41: bad padding
+        raw(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), true), // valid padding, not UTF-8
+        raw(Buffer.from('not json'), true), // valid padding, not JSON at offset 0
+        raw(Buffer.from('{"order_id":"1",'), true), // not JSON at offset 16
+      ];
+      const answers = [];
+      for (const data of ciphertexts) {
+        const res = await platform('PKCS#7').send('pay-params', {
+          app_id: APP_ID,
+          data,
+          sign: '',
+          sign_type: 'PKCS#7',
+        });
+        assertStatus(res, Status.DECRYPTION_FAILED);
+        answers.push(res.msg);
+      }
+      assert.equal(new Set(answers).size, 1, `one message for all: ${answers.join(' | ')}`);
     });
 
     it('refuses data that decrypts to something that is not JSON', async () => {
