@@ -52,8 +52,9 @@ export interface ZhichiCommonOptions {
   refundStore?: RefundStore;
   /**
    * How long a refund claim is held before another process may take it over, in ms: it
-   * protects against a process that died mid-refund. Keep it well above handlerTimeoutMs.
-   * @default 600000 (10 minutes)
+   * protects against a process that died mid-refund. Must be above handlerTimeoutMs (checked);
+   * keep it well above.
+   * @default 600000 (10 minutes), or twice handlerTimeoutMs if that is longer
    */
   refundLeaseMs?: number;
   /** Clock, for tests. @default Date.now */
@@ -132,7 +133,18 @@ export function resolveCommonOptions(options: ZhichiCommonOptions): ResolvedOpti
     }
   }
   const handlerTimeoutMs = checkMs('handlerTimeoutMs', options.handlerTimeoutMs, 5000);
-  const refundLeaseMs = checkMs('refundLeaseMs', options.refundLeaseMs, 600_000);
+  // The lease must outlast the handler: a claim whose lease ends while its refund handler
+  // may still run can be taken over by a retry, and the refund would run twice.
+  const refundLeaseMs = checkMs(
+    'refundLeaseMs',
+    options.refundLeaseMs,
+    Math.max(600_000, 2 * handlerTimeoutMs),
+  );
+  if (refundLeaseMs <= handlerTimeoutMs) {
+    throw new ConfigurationError(
+      `refundLeaseMs (${refundLeaseMs}) must be above handlerTimeoutMs (${handlerTimeoutMs}), well above: a refund still running when its claim's lease ends could be run again`,
+    );
+  }
   const bodyLimit = options.bodyLimit ?? '64kb';
   if (
     !(typeof bodyLimit === 'number' && Number.isSafeInteger(bodyLimit) && bodyLimit > 0) &&

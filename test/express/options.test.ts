@@ -127,6 +127,24 @@ describe('router options, checked at start-up', () => {
     });
   }
 
+  it('refuses a refundLeaseMs not above handlerTimeoutMs, which could run a refund twice', () => {
+    // A claim whose lease ends while its handler may still run can be taken over by a retry.
+    for (const [handlerTimeoutMs, refundLeaseMs] of [
+      [5000, 5000],
+      [5000, 1000],
+    ]) {
+      assertConfigError(
+        () => createZhichiRouter({ ...baseOptions(), handlerTimeoutMs, refundLeaseMs }),
+        /^refundLeaseMs \(\d+\) must be above handlerTimeoutMs/,
+      );
+    }
+  });
+
+  it('keeps the default refund lease above a long handlerTimeoutMs', () => {
+    const resolved = resolveCommonOptions({ ...baseOptions(), handlerTimeoutMs: 900_000 });
+    assert.ok(resolved.pipeline.refundLeaseMs > 900_000);
+  });
+
   it('refuses a bad bodyLimit', () => {
     for (const value of [0, -1, 1.5, Number.NaN, '', 'lots', '10 parsecs', '-1kb', {}, true]) {
       assertConfigError(
