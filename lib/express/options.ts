@@ -126,12 +126,13 @@ export function resolveCommonOptions(options: ZhichiCommonOptions): ResolvedOpti
   if (options === null || typeof options !== 'object') {
     throw new ConfigurationError('options must be an object with at least apps and the handlers');
   }
-  const logger = options.logger ?? defaultLogger();
+  const given = options.logger ?? defaultLogger();
   for (const level of ['error', 'warn', 'info', 'debug'] as const) {
-    if (typeof logger[level] !== 'function') {
+    if (typeof given[level] !== 'function') {
       throw new ConfigurationError(`logger must have an ${level}() method (a winston logger fits)`);
     }
   }
+  const logger = safeLogger(given);
   const handlerTimeoutMs = checkMs('handlerTimeoutMs', options.handlerTimeoutMs, 5000);
   // The lease must outlast the handler: a claim whose lease ends while its refund handler
   // may still run can be taken over by a retry, and the refund would run twice.
@@ -185,6 +186,25 @@ export function resolveCommonOptions(options: ZhichiCommonOptions): ResolvedOpti
       inflightRefunds: new Map(),
     },
   };
+}
+
+/**
+ * The logger as the pipeline uses it: a log sink that throws must never change an answer
+ * (a throw from the pipeline's own catch reached Express, which answered an HTML page with
+ * the stack trace; one inside a refund's bookkeeping became an unhandled rejection).
+ */
+function safeLogger(logger: ZhichiLogger): ZhichiLogger {
+  const wrap =
+    (level: keyof ZhichiLogger) =>
+    (...args: [message: string, meta?: Record<string, unknown>]): unknown => {
+      try {
+        // Arguments forwarded as given: winston reads an explicit undefined meta as a splat.
+        return logger[level](...args);
+      } catch {
+        return undefined;
+      }
+    };
+  return { error: wrap('error'), warn: wrap('warn'), info: wrap('info'), debug: wrap('debug') };
 }
 
 function createAppResolver(

@@ -92,3 +92,47 @@ describe('what the router logs', () => {
     assert.equal(masked, 'oRu8…m_U');
   });
 });
+
+describe('a logger that throws', () => {
+  const apps = useTestApps();
+
+  it('changes no answer and never leaks a stack trace', async () => {
+    const throwing = {
+      error: () => {
+        throw new Error('log sink down');
+      },
+      warn: () => {
+        throw new Error('log sink down');
+      },
+      info: () => {
+        throw new Error('log sink down');
+      },
+      debug: () => {
+        throw new Error('log sink down');
+      },
+    };
+    let refunds = 0;
+    const { platform } = apps.create({
+      logger: throwing,
+      refund: async () => {
+        refunds++;
+        return { refund_id: 'R' };
+      },
+      payParams: async () => {
+        throw new Error('boom');
+      },
+    });
+    const sim = platform();
+    const ok = await sim.refund(refundData);
+    assert.equal(ok.status, 0, ok.body);
+    assert.equal(refunds, 1);
+    const refused = await sim.refund({ ...refundData, refund_price: '99' });
+    assert.equal(refused.status, Status.INVALID_DATA, refused.body);
+    const failed = await sim.payParams(payParamsData);
+    assert.equal(failed.status, Status.INTERNAL_ERROR, failed.body);
+    for (const res of [ok, refused, failed]) {
+      assert.equal(res.httpStatus, 200);
+      assert.ok(!res.body.includes('log sink down'));
+    }
+  });
+});
