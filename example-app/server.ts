@@ -8,6 +8,7 @@ const server = app.listen(config.port, () => {
   const port = typeof address === 'object' && address ? address.port : config.port;
   console.log(`express-zhichi-pay example listening on http://localhost:${port}`);
   console.log('  POST /zhichi/pay-params  POST /zhichi/refund  POST /zhichi/refund-query');
+  console.log('  sandbox: POST /sandbox/orders/:order_id/pay  GET /sandbox/notices/:id');
   for (const line of describeConfig(config)) console.log(`  ${line}`);
 });
 
