@@ -7,7 +7,7 @@ import {
   ValidationError,
   type ZhichiError,
 } from '../protocol/errors';
-import type { RefundOutcome } from '../stores/refund-store';
+import type { RefundOutcome, RefundRecord } from '../stores/refund-store';
 import type { PipelineConfig } from './config';
 import { runWithDeadline } from './deadline';
 
@@ -100,26 +100,29 @@ async function runRefundOnce(
 ): Promise<SharedRefund> {
   const started = config.now();
   const deadline = started + config.handlerTimeoutMs;
-  const claim = await config.refundStore.claimRefund(
-    key,
-    fingerprint,
-    started,
-    config.refundLeaseMs,
-  );
-  if (!claim.claimed) {
-    let record = claim.record;
+  let claim = await config.refundStore.claimRefund(key, fingerprint, started, config.refundLeaseMs);
+  while (!claim.claimed) {
+    let record: RefundRecord | undefined = claim.record;
     // Another process is on it: wait for its outcome until our own deadline.
-    while (record.state === 'pending' && config.now() < deadline) {
+    while (record?.state === 'pending' && config.now() < deadline) {
       await config.sleep(config.refundPollMs);
-      const latest = await config.refundStore.getRefund(key);
-      if (!latest) break;
-      record = latest;
+      record = await config.refundStore.getRefund(key);
     }
-    if (record.state === 'done' && record.outcome) {
+    if (record?.state === 'done' && record.outcome) {
       return { fingerprint: record.fingerprint, outcome: record.outcome };
     }
+    if (record === undefined && config.now() < deadline) {
+      // Its owner gave the claim back (its handler failed): this request may run it.
+      claim = await config.refundStore.claimRefund(
+        key,
+        fingerprint,
+        config.now(),
+        config.refundLeaseMs,
+      );
+      continue;
+    }
     return {
-      fingerprint: record.fingerprint,
+      fingerprint: record?.fingerprint ?? fingerprint,
       outcome: {
         kind: 'error',
         error: new RefundInProgressError(
