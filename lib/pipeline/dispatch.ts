@@ -13,6 +13,21 @@ import { runWithDeadline } from './deadline';
 
 type Handler<Req> = (request: Req, context: HandlerContext) => unknown;
 
+/** The handler's context; `signal` is a getter, so a handler that never reads it costs none. */
+function handlerContext(
+  context: Omit<HandlerContext, 'signal' | 'deadline'>,
+  signal: () => AbortSignal,
+  deadline: number,
+): HandlerContext {
+  return {
+    ...context,
+    get signal() {
+      return signal();
+    },
+    deadline,
+  };
+}
+
 /**
  * Calls the merchant's handler under the deadline and checks its answer. Refunds go
  * through {@link dispatchRefund} so each runs once.
@@ -35,7 +50,8 @@ export async function dispatch<Req, Answer>(
   }
   const deadline = config.now() + config.handlerTimeoutMs;
   const run = runWithDeadline(
-    async (signal) => spec.toAnswer(await handler(request, { ...context, signal, deadline })),
+    async (signal) =>
+      spec.toAnswer(await handler(request, handlerContext(context, signal, deadline))),
     config.handlerTimeoutMs,
     spec.name,
   );
@@ -130,7 +146,8 @@ async function runRefundOnce(
   }
 
   const run = runWithDeadline(
-    async (signal) => spec.toAnswer(await handler(request, { ...context, signal, deadline })),
+    async (signal) =>
+      spec.toAnswer(await handler(request, handlerContext(context, signal, deadline))),
     config.handlerTimeoutMs,
     spec.name,
   );
