@@ -2,13 +2,27 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import path from 'node:path';
 import autocannon from 'autocannon';
+import { payParamsEndpoint } from '../lib/endpoints/pay-params';
+import { resolveCommonOptions } from '../lib/express/options';
+import { handleCall } from '../lib/index';
 import { formatInt, formatRatio, markdownTable, median, round } from './lib/stats';
-import { type BenchMode, expectedAnswer, requestBody } from './router/fixtures';
+import {
+  APP_ID,
+  type BenchMode,
+  CREDENTIALS,
+  expectedAnswer,
+  payParamsHandler,
+  requestBody,
+  silentLogger,
+} from './router/fixtures';
 
 export interface RouterRunOptions {
   rounds: number;
   durationSec: number;
-  warmupSec: number;
+  /** Requests sent to each server before measuring, so the JIT has settled. */
+  warmupRequests: number;
+  /** handleCall calls timed in-process (CPU time) to show what the pipeline alone costs. */
+  pipelineCalls: number;
   connections: number;
   /** Also measure the router with the default winston logger (in MD5 mode). */
   withDefaultLogger: boolean;
@@ -51,6 +65,8 @@ export interface RouterModeResult {
   target: number;
   met: boolean;
   responseBytes: number;
+  /** CPU µs of one handleCall in-process (no HTTP, no Express): the pipeline's own cost. */
+  pipelineCpuUsPerCall: number;
   bare: ServerSummary;
   ours: ServerSummary;
   /** The router with the library's default winston logger (stdout to /dev/null). */
@@ -168,9 +184,25 @@ function summarise(name: string, samples: LoadSample[], bare: LoadSample[]): Ser
   };
 }
 
+/** CPU time of `handleCall` alone, in-process, after a warm-up: µs per call. */
+async function pipelineCost(mode: BenchMode, calls: number): Promise<number> {
+  const { pipeline } = resolveCommonOptions({
+    apps: { [APP_ID]: CREDENTIALS },
+    logger: silentLogger,
+  });
+  const fields = Object.fromEntries(new URLSearchParams(requestBody(mode)));
+  const once = () => handleCall(payParamsEndpoint, payParamsHandler, fields, pipeline);
+  for (let i = 0; i < 2000; i++) await once();
+  const start = process.cpuUsage();
+  for (let i = 0; i < calls; i++) await once();
+  const { user, system } = process.cpuUsage(start);
+  return round((user + system) / calls, 1);
+}
+
 async function runMode(mode: BenchMode, options: RouterRunOptions): Promise<RouterModeResult> {
   const body = requestBody(mode);
   const expected = await expectedAnswer(mode);
+  const pipelineCpuUsPerCall = await pipelineCost(mode, options.pipelineCalls);
   const servers: RunningServer[] = [
     await startServer('ours', ['ours', mode, 'silent'], options.cpuProfDir),
     await startServer('bare', ['bare', mode, 'silent'], options.cpuProfDir),
@@ -184,7 +216,14 @@ async function runMode(mode: BenchMode, options: RouterRunOptions): Promise<Rout
     const samples = new Map<string, LoadSample[]>(servers.map((s) => [s.name, []]));
     for (const server of servers) {
       await checkAnswer(server, body, expected);
-      await load(server, body, options.warmupSec, options.connections);
+      await autocannon({
+        url: server.url,
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body,
+        connections: options.connections,
+        amount: options.warmupRequests,
+      });
     }
     for (let r = 0; r < options.rounds; r++) {
       // Rotate who goes first, so a slow patch of the machine does not always hit one.
@@ -206,6 +245,7 @@ async function runMode(mode: BenchMode, options: RouterRunOptions): Promise<Rout
       target: ROUTER_TARGETS[mode],
       met: ours.ratio >= ROUTER_TARGETS[mode],
       responseBytes: Buffer.byteLength(expected),
+      pipelineCpuUsPerCall,
       bare: summarise('bare Express 5 + urlencoded', bareSamples, bareSamples),
       ours,
     };
@@ -255,7 +295,13 @@ export function routerTable(result: RouterResult): string {
     rows.push(line(m.ours, `≥ ${formatRatio(m.target)} ${m.met ? 'met' : 'MISSED'}`));
     if (m.oursDefaultLogger) rows.push(line(m.oursDefaultLogger, '(logging cost, no target)'));
   }
-  return markdownTable(
+  const notes = result.modes
+    .map(
+      (m) =>
+        `${m.mode}: handleCall alone (in-process, no HTTP) costs ${m.pipelineCpuUsPerCall} µs CPU per call.`,
+    )
+    .join('\n');
+  return `${markdownTable(
     [
       'mode',
       'server',
@@ -270,5 +316,5 @@ export function routerTable(result: RouterResult): string {
       'target (req/s)',
     ],
     rows,
-  );
+  )}\n\n${notes}`;
 }

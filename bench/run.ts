@@ -74,9 +74,10 @@ async function main() {
     const cpuProfDir = flags.cpuProf ? path.join(__dirname, 'results', 'prof') : undefined;
     if (cpuProfDir) mkdirSync(cpuProfDir, { recursive: true });
     const router = await runRouterBench({
-      rounds: q ? 1 : 5,
-      durationSec: q ? 2 : 4,
-      warmupSec: q ? 1 : 2,
+      rounds: q ? 1 : 6,
+      durationSec: q ? 2 : 3,
+      warmupRequests: q ? 500 : 3000,
+      pipelineCalls: q ? 5000 : 20000,
       connections: 16,
       withDefaultLogger: true,
       ...(cpuProfDir ? { cpuProfDir } : {}),
