@@ -66,7 +66,7 @@ async function main() {
   const section = (title: string, table: string) => console.log(`## ${title}\n\n${table}\n`);
 
   if (flags.only.has('signing')) {
-    const signing = runSigningBench(q ? { rounds: 3, roundMs: 100 } : { rounds: 7, roundMs: 400 });
+    const signing = runSigningBench(q ? { rounds: 3, roundMs: 100 } : { rounds: 7, roundMs: 300 });
     results.signing = signing;
     section('Signing core (ops/s, median of alternating rounds)', signingTable(signing));
   }
@@ -74,7 +74,7 @@ async function main() {
     const cpuProfDir = flags.cpuProf ? path.join(__dirname, 'results', 'prof') : undefined;
     if (cpuProfDir) mkdirSync(cpuProfDir, { recursive: true });
     const router = await runRouterBench({
-      rounds: q ? 1 : 6,
+      rounds: q ? 1 : 5,
       durationSec: q ? 2 : 3,
       warmupRequests: q ? 500 : 3000,
       pipelineCalls: q ? 5000 : 20000,
