@@ -132,17 +132,27 @@ function cpuOf(server: RunningServer): Promise<number> {
   });
 }
 
-async function load(server: RunningServer, body: string, seconds: number, connections: number) {
-  const cpuBefore = await cpuOf(server);
-  const result = await autocannon({
+/** Posts `body` to the server over `connections` keep-alive connections, for a time or a count. */
+function fire(
+  server: RunningServer,
+  body: string,
+  connections: number,
+  length: { duration: number } | { amount: number },
+) {
+  return autocannon({
     url: server.url,
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body,
     connections,
     pipelining: 1,
-    duration: seconds,
+    ...length,
   });
+}
+
+async function load(server: RunningServer, body: string, seconds: number, connections: number) {
+  const cpuBefore = await cpuOf(server);
+  const result = await fire(server, body, connections, { duration: seconds });
   const cpu = (await cpuOf(server)) - cpuBefore;
   return {
     requestsPerSec: Math.round(result.requests.average),
@@ -219,14 +229,7 @@ async function runMode(mode: BenchMode, options: RouterRunOptions): Promise<Rout
     const samples = new Map<string, LoadSample[]>(servers.map((s) => [s.name, []]));
     for (const server of servers) {
       await checkAnswer(server, body, expected);
-      await autocannon({
-        url: server.url,
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body,
-        connections: options.connections,
-        amount: options.warmupRequests,
-      });
+      await fire(server, body, options.connections, { amount: options.warmupRequests });
     }
     for (let r = 0; r < options.rounds; r++) {
       // Rotate who goes first, so a slow patch of the machine does not always hit one.
