@@ -13,14 +13,20 @@ import { runWithDeadline } from './deadline';
 
 type Handler<Req> = (request: Req, context: HandlerContext) => unknown;
 
-/** The handler's context; `signal` is a getter, so a handler that never reads it costs none. */
+/**
+ * The handler's context; `signal` is a getter, so a handler that never reads it costs none.
+ * Fields are listed rather than spread: V8 builds such a literal several times faster.
+ */
 function handlerContext(
   context: Omit<HandlerContext, 'signal' | 'deadline'>,
   signal: () => AbortSignal,
   deadline: number,
 ): HandlerContext {
   return {
-    ...context,
+    appId: context.appId,
+    mode: context.mode,
+    signType: context.signType,
+    logger: context.logger,
     get signal() {
       return signal();
     },
