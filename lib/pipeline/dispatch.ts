@@ -14,6 +14,27 @@ import { runWithDeadline } from './deadline';
 type Handler<Req> = (request: Req, context: HandlerContext) => unknown;
 
 /**
+ * The handler's context; `signal` is a getter, so a handler that never reads it costs none.
+ * Fields are listed rather than spread: V8 builds such a literal several times faster.
+ */
+function handlerContext(
+  context: Omit<HandlerContext, 'signal' | 'deadline'>,
+  signal: () => AbortSignal,
+  deadline: number,
+): HandlerContext {
+  return {
+    appId: context.appId,
+    mode: context.mode,
+    signType: context.signType,
+    logger: context.logger,
+    get signal() {
+      return signal();
+    },
+    deadline,
+  };
+}
+
+/**
  * Calls the merchant's handler under the deadline and checks its answer. Refunds go
  * through {@link dispatchRefund} so each runs once.
  */
@@ -35,7 +56,8 @@ export async function dispatch<Req, Answer>(
   }
   const deadline = config.now() + config.handlerTimeoutMs;
   const run = runWithDeadline(
-    async (signal) => spec.toAnswer(await handler(request, { ...context, signal, deadline })),
+    async (signal) =>
+      spec.toAnswer(await handler(request, handlerContext(context, signal, deadline))),
     config.handlerTimeoutMs,
     spec.name,
   );
@@ -133,7 +155,8 @@ async function runRefundOnce(
   }
 
   const run = runWithDeadline(
-    async (signal) => spec.toAnswer(await handler(request, { ...context, signal, deadline })),
+    async (signal) =>
+      spec.toAnswer(await handler(request, handlerContext(context, signal, deadline))),
     config.handlerTimeoutMs,
     spec.name,
   );
