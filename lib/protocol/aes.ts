@@ -35,7 +35,28 @@ export function describeAesCredentialIssues(aesKey: string, token: string): stri
   return issues;
 }
 
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+/** 1 for the standard base64 alphabet's characters. */
+const BASE64_CHAR = new Uint8Array(128);
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/') {
+  BASE64_CHAR[c.charCodeAt(0)] = 1;
+}
+
+/**
+ * Strict standard base64 with padding: whole quads, alphabet characters, and `=` only as one
+ * or two final padding characters. A table loop: a regex here cost a quarter of a decrypt.
+ */
+export function isStrictBase64(text: string): boolean {
+  const n = text.length;
+  if (n % 4 !== 0) return false;
+  let end = n;
+  if (n > 0 && text.charCodeAt(n - 1) === 0x3d) end--;
+  if (end < n && text.charCodeAt(n - 2) === 0x3d) end--;
+  for (let i = 0; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 128 || BASE64_CHAR[c] !== 1) return false;
+  }
+  return true;
+}
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
@@ -66,7 +87,7 @@ export class AesCodec {
     // A '+' sent without percent-encoding arrives as a space; base64 never has spaces.
     const text = ciphertext.includes(' ') ? ciphertext.replaceAll(' ', '+') : ciphertext;
     if (text.length === 0) throw new DecryptionError('ciphertext is empty');
-    if (!BASE64.test(text)) {
+    if (!isStrictBase64(text)) {
       throw new DecryptionError('ciphertext is not base64 (standard alphabet, with padding)');
     }
     const bytes = Buffer.from(text, 'base64');

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import { MalformedEnvelopeError } from './errors';
 import { PhpArray, type PhpValue, parsePhpJson } from './php-json';
 import { phpKsort } from './php-key-order';
@@ -39,9 +39,8 @@ export function canonicalString(dataText: string): string {
 
 /** MD5 of the canonical string followed by the key, as 32 lowercase hex digits. */
 export function signCanonical(canonical: string, md5Key: string): string {
-  return createHash('md5')
-    .update(canonical + md5Key, 'utf8')
-    .digest('hex');
+  // crypto.hash (Node 20.12+) is the one-shot form: half the cost of createHash for short input.
+  return hash('md5', canonical + md5Key, 'hex');
 }
 
 /**

@@ -6,6 +6,7 @@ import {
   describeAesCredentialIssues,
   encryptData,
 } from '../../lib/index';
+import { isStrictBase64 } from '../../lib/protocol/aes';
 
 // Every ciphertext below is what PHP 8.2 printed for
 //   base64_encode(openssl_encrypt($plaintext, 'AES-256-CBC', $aesKey, OPENSSL_RAW_DATA, $token))
@@ -213,5 +214,31 @@ describe('describeAesCredentialIssues', () => {
     const issues = describeAesCredentialIssues(KEY, '');
     assert.equal(issues.length, 1);
     assert.match(issues[0] as string, /0 bytes.*padded/);
+  });
+});
+
+describe('isStrictBase64', () => {
+  it('accepts whole quads of the standard alphabet with one or two final padding characters', () => {
+    for (const ok of ['', 'QUJD', 'QUI=', 'QQ==', 'ab+/9Z==', 'AAAAAAAA']) {
+      assert.equal(isStrictBase64(ok), true, ok);
+    }
+  });
+
+  it('refuses other lengths, alphabets, inner padding, whitespace and non-ASCII', () => {
+    for (const bad of [
+      'Q',
+      'QUJ',
+      'QQ=',
+      '====',
+      'Q===',
+      'QQ==QUJD',
+      'QU=D',
+      'ab-_',
+      'QU D',
+      'QUJD\n',
+      'QUJé',
+    ]) {
+      assert.equal(isStrictBase64(bad), false, bad);
+    }
   });
 });
