@@ -83,6 +83,12 @@ export async function handleCall<Req, Answer>(
     });
     return result;
   } catch (thrown) {
+    if (!envelope && !app) {
+      // A malformed envelope (a field missing, empty or repeated) may still name an app we
+      // serve: PROTOCOL.md wants the error sealed for it like any other, not left unsigned.
+      app = await namedApp(fields, config);
+      if (app) mode = parseSignType(signTypeOf(fields));
+    }
     const error =
       thrown instanceof ZhichiError
         ? thrown
@@ -118,6 +124,20 @@ export async function handleCall<Req, Answer>(
       httpStatus: error.httpStatus,
       envelope: errorEnvelope(error.status, msg, fields, envelope, app, mode),
     };
+  }
+}
+
+/** The app a form's single `app_id` field names, if we serve it; never throws. */
+async function namedApp(fields: unknown, config: PipelineConfig): Promise<ResolvedApp | undefined> {
+  if (fields === null || typeof fields !== 'object' || !Object.hasOwn(fields, 'app_id')) {
+    return undefined;
+  }
+  const appId = (fields as Record<string, unknown>).app_id;
+  if (typeof appId !== 'string' || appId === '') return undefined;
+  try {
+    return await config.resolveApp(appId);
+  } catch {
+    return undefined;
   }
 }
 
