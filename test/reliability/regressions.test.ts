@@ -1,7 +1,17 @@
 // Regression tests for the bugs the reliability suite found, one `describe` each.
 import assert from 'node:assert/strict';
-import { APP_ID, CapturingLogger } from '../helpers/fixtures';
-import { AES_ONLY_APP, createTargetApp, KNOWN_APPS } from './apps';
+import express from 'express';
+import { BusinessError, createZhichiRouter, sealRequest } from '../../lib/index';
+import {
+  AES_KEY,
+  AES_TOKEN,
+  APP_ID,
+  CapturingLogger,
+  MD5_KEY,
+  payParamsData,
+  refundData,
+} from '../helpers/fixtures';
+import { AES_ONLY_APP, APPS, createTargetApp, echoPayParams, KNOWN_APPS } from './apps';
 import { checkEnvelope, FORM, form, type LoopbackServer, listen, rawPost } from './harness';
 
 describe('reliability regressions', () => {
@@ -57,6 +67,76 @@ describe('reliability regressions', () => {
         assert.equal(env.status, 40001);
         assert.equal(env.data, '');
         assert.equal(env.sign, '');
+      }
+    });
+  });
+
+  describe('text that is not valid UTF-16 in an answer', () => {
+    // Found by probing handlers with odd answers: JSON.stringify writes a lone surrogate as
+    // a \udXXX escape that PHP's json_decode refuses. In MD5 mode signing our own answer
+    // threw: a BusinessError message gave HTTP 500 and Express's HTML stack trace, a handler
+    // answer gave 40001; in PKCS#7 mode the platform got data it cannot decode.
+    let odd: LoopbackServer;
+    const keys = { md5Key: MD5_KEY, aesKey: AES_KEY, aesToken: AES_TOKEN };
+    before(async () => {
+      const app = express();
+      app.use(
+        '/zhichi',
+        createZhichiRouter({
+          apps: APPS,
+          logger: new CapturingLogger(),
+          payParams: async (req) => {
+            if (req.order_id === 'refuse') throw new BusinessError('no \ud800 way \udfff');
+            return { ...echoPayParams(req), nonceStr: 'n\ud83d', 'k\udc00': 'v' };
+          },
+          refund: async () => {
+            throw new BusinessError('\ud83d'.repeat(3));
+          },
+          refundQuery: async () => 'SUCCESS' as const,
+        }),
+      );
+      odd = await listen(app);
+    });
+    after(() => odd?.close());
+
+    for (const signType of ['MD5', 'PKCS#7']) {
+      it(`answers a BusinessError with a lone surrogate 42200, decodable, in ${signType}`, async () => {
+        for (const [path, data] of [
+          ['/zhichi/pay-params', { ...payParamsData, order_id: 'refuse' }],
+          ['/zhichi/refund', refundData],
+        ] as const) {
+          const envelope = sealRequest(APP_ID, data, keys, signType);
+          const env = checkEnvelope(
+            await rawPost(odd, path, form({ ...envelope }), FORM),
+            KNOWN_APPS,
+          );
+          assert.equal(env.status, 42200);
+          assert.ok(env.msg?.isWellFormed());
+          assert.match(env.msg as string, /\uFFFD/);
+        }
+      });
+
+      it(`answers pay params holding lone surrogates with status 0, decodable, in ${signType}`, async () => {
+        const envelope = sealRequest(APP_ID, payParamsData, keys, signType);
+        const res = await rawPost(odd, '/zhichi/pay-params', form({ ...envelope }), FORM);
+        const env = checkEnvelope(res, KNOWN_APPS);
+        assert.equal(env.status, 0);
+        const params = JSON.parse(env.dataText as string) as Record<string, string>;
+        assert.equal(params.nonceStr, 'n\uFFFD');
+        assert.equal(params['k\uFFFD'], 'v');
+      });
+    }
+
+    it('answers an unknown app_id or sign_type cut inside a surrogate pair decodably', async () => {
+      const astral = '😀'.repeat(40);
+      for (const fields of [
+        { app_id: `a${astral}`, data: '{}', sign: 'x', sign_type: 'MD5' },
+        { app_id: `a${astral}`, data: '{}', sign: 'x', sign_type: `a${astral}` },
+      ]) {
+        const res = await rawPost(server, '/zhichi/refund', form(fields), FORM);
+        const env = checkEnvelope(res, KNOWN_APPS);
+        assert.equal(env.status, 40002);
+        assert.ok(env.app_id.isWellFormed() && env.sign_type.isWellFormed());
       }
     });
   });
