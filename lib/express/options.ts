@@ -113,12 +113,13 @@ export function resolveCommonOptions(options: ZhichiCommonOptions): ResolvedOpti
   if (options === null || typeof options !== 'object') {
     throw new ConfigurationError('options must be an object with at least apps and the handlers');
   }
-  const logger = options.logger ?? defaultLogger();
+  const given = options.logger ?? defaultLogger();
   for (const level of ['error', 'warn', 'info', 'debug'] as const) {
-    if (typeof logger[level] !== 'function') {
+    if (typeof given[level] !== 'function') {
       throw new ConfigurationError(`logger must have an ${level}() method (a winston logger fits)`);
     }
   }
+  const logger = unbreakable(given);
   const handlerTimeoutMs = checkMs('handlerTimeoutMs', options.handlerTimeoutMs, 5000);
   const refundLeaseMs = checkMs('refundLeaseMs', options.refundLeaseMs, 600_000);
   const bodyLimit = options.bodyLimit ?? '64kb';
@@ -160,6 +161,24 @@ export function resolveCommonOptions(options: ZhichiCommonOptions): ResolvedOpti
       inflightRefunds: new Map(),
     },
   };
+}
+
+/**
+ * The logger, unable to break a call: a logger that throws made a paid call's answer, or
+ * an error's, an HTTP 500 with Express's HTML stack trace (and a refund-record failure an
+ * unhandled rejection). A log line is worth less than the platform's answer.
+ */
+function unbreakable(logger: ZhichiLogger): ZhichiLogger {
+  const level =
+    (name: keyof ZhichiLogger) =>
+    (message: string, meta?: Record<string, unknown>): unknown => {
+      try {
+        return logger[name](message, meta);
+      } catch {
+        return undefined;
+      }
+    };
+  return { error: level('error'), warn: level('warn'), info: level('info'), debug: level('debug') };
 }
 
 function createAppResolver(

@@ -10,9 +10,18 @@ import {
   MD5_KEY,
   payParamsData,
   refundData,
+  refundQueryData,
 } from '../helpers/fixtures';
 import { AES_ONLY_APP, APPS, createTargetApp, echoPayParams, KNOWN_APPS } from './apps';
-import { checkEnvelope, FORM, form, type LoopbackServer, listen, rawPost } from './harness';
+import {
+  checkEnvelope,
+  FORM,
+  form,
+  type LoopbackServer,
+  listen,
+  ProcessGuard,
+  rawPost,
+} from './harness';
 
 describe('reliability regressions', () => {
   const logger = new CapturingLogger();
@@ -138,6 +147,56 @@ describe('reliability regressions', () => {
         assert.equal(env.status, 40002);
         assert.ok(env.app_id.isWellFormed() && env.sign_type.isWellFormed());
       }
+    });
+  });
+
+  describe('a logger that throws', () => {
+    // Found by probing: the exception escaped handleCall, so Express answered HTTP 500 with
+    // its HTML stack trace, even for a call the handler had served (a refund made!).
+    const guard = new ProcessGuard();
+    let broken: LoopbackServer;
+    const keys = { md5Key: MD5_KEY, aesKey: AES_KEY, aesToken: AES_TOKEN };
+    before(async () => {
+      guard.install();
+      const boom = () => {
+        throw new Error('the log transport is down');
+      };
+      const app = express();
+      app.use(
+        '/zhichi',
+        createZhichiRouter({
+          apps: APPS,
+          logger: { error: boom, warn: boom, info: boom, debug: boom },
+          payParams: async (req, context) => {
+            context.logger.info('the handler logs too');
+            return echoPayParams(req);
+          },
+          refund: async () => ({ refund_id: 'rf-1' }),
+          refundQuery: async () => {
+            throw new Error('unexpected');
+          },
+        }),
+      );
+      broken = await listen(app);
+    });
+    after(async () => {
+      guard.uninstall();
+      await broken?.close();
+    });
+
+    it('does not change any answer: success, refusal and internal error alike', async () => {
+      const call = async (path: string, fields: Record<string, string>) =>
+        checkEnvelope(await rawPost(broken, path, form(fields), FORM), KNOWN_APPS).status;
+      const seal = (data: unknown) => ({ ...sealRequest(APP_ID, data, keys, 'MD5') });
+      assert.equal(await call('/zhichi/pay-params', seal(payParamsData)), 0);
+      assert.equal(await call('/zhichi/refund', seal(refundData)), 0);
+      assert.equal(await call('/zhichi/refund-query', seal(refundQueryData)), 50000);
+      assert.equal(await call('/zhichi/refund', { app_id: APP_ID, data: '{}' }), 40001);
+      assert.equal(
+        await call('/zhichi/refund', { ...seal(refundData), sign: 'x'.repeat(32) }),
+        40003,
+      );
+      guard.assertQuiet();
     });
   });
 });
