@@ -5,6 +5,7 @@ import express, { type Express } from 'express';
 import fc from 'fast-check';
 import {
   type AppCredentials,
+  BusinessError,
   createZhichiRouter,
   type PayParams,
   type RefundQueryStatus,
@@ -12,6 +13,8 @@ import {
 } from '../../lib/index';
 import { AES_KEY, AES_TOKEN, APP_ID, credentials, MD5_KEY } from '../helpers/fixtures';
 
+/** Pay params for an order id starting with this are refused (42200). */
+export const REFUSED_ORDER = 'refuse:';
 export const MD5_ONLY_APP = 'md5-only-app';
 export const AES_ONLY_APP = 'aes-only-app';
 export const KNOWN_APPS: ReadonlySet<string> = new Set([APP_ID, MD5_ONLY_APP, AES_ONLY_APP]);
@@ -70,6 +73,7 @@ export function createTargetApp(
       logger,
       payParams: async (req) => {
         calls.payParams++;
+        if (req.order_id.startsWith(REFUSED_ORDER)) throw new BusinessError('the order is closed');
         return echoPayParams(req);
       },
       refund: async (req) => {
