@@ -226,6 +226,24 @@ for (const makeTarget of [capturingTarget, winstonTarget]) {
       guard.assertQuiet();
     });
 
+    it('masks short openids too: the logged openid never holds the whole of it', async () => {
+      const alphabet = 'QZ7XW3KP9V';
+      for (let length = 1; length <= alphabet.length; length++) {
+        const openid = alphabet.slice(0, length);
+        const env = await send('/zhichi/pay-params', sealed(pay(`short-${length}`, openid)));
+        assert.equal(env.status, 0);
+        const line = target
+          .lines()
+          .find((l) => l.order_id === `short-${length}` && l.message === 'zhichi pay-params ok');
+        assert.equal(typeof line?.openid, 'string', `no openid logged for length ${length}`);
+        assert.equal(
+          String(line?.openid).includes(openid),
+          false,
+          `an openid of ${length} characters was logged whole: ${line?.openid}`,
+        );
+      }
+    });
+
     it('logged something for every call, the start-up warnings included', () => {
       const lines = target.lines();
       assert.ok(lines.length >= 20, `only ${lines.length} lines`);
