@@ -14,6 +14,7 @@ import {
 } from '../helpers/fixtures';
 import { AES_ONLY_APP, APPS, createTargetApp, echoPayParams, KNOWN_APPS } from './apps';
 import {
+  assertNoSecrets,
   checkEnvelope,
   FORM,
   form,
@@ -197,6 +198,13 @@ describe('reliability regressions', () => {
         40003,
       );
       guard.assertQuiet();
+    });
+  });
+
+  describe('after all of the above', () => {
+    it('logged no key or token', () => {
+      assert.ok(logger.lines.length > 0);
+      assertNoSecrets(logger.text());
     });
   });
 });
