@@ -163,9 +163,45 @@ const pair = fc
 
 const formBody = fc.array(pair, { maxLength: 40 }).map((pairs) => Buffer.from(pairs.join('&')));
 
+/** The four fields once each, in any order, likely and odd values, plus junk fields. */
+const junkPair = fc
+  .tuple(
+    fc.constantFrom(
+      '__proto__',
+      'constructor',
+      'prototype',
+      '__proto__[polluted]',
+      'toString',
+      'x',
+    ),
+    fieldValue,
+  )
+  .map(([name, value]) => `${pct(name)}=${pct(value)}`);
+const likely = <T>(values: T[], other: fc.Arbitrary<T>) =>
+  fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...values) }, { weight: 1, arbitrary: other });
+const envelopeShapedBody = fc
+  .record({
+    app_id: likely([APP_ID, MD5_ONLY_APP, AES_ONLY_APP], fieldValue),
+    data: likely([JSON.stringify(payParamsData), '{"__proto__":{"polluted":1}}', '[]'], fieldValue),
+    sign: likely(['d41d8cd98f00b204e9800998ecf8427e', ''], fieldValue),
+    sign_type: likely(['MD5', 'md5', 'PKCS#7', 'pkcs7'], fieldValue),
+  })
+  .chain((values) =>
+    fc.tuple(
+      fc.shuffledSubarray(Object.entries(values), { minLength: 3, maxLength: 4 }),
+      fc.array(junkPair, { maxLength: 4 }),
+      fc.nat(),
+    ),
+  )
+  .map(([entries, junk, at]) => {
+    const fields = entries.map(([name, value]) => `${pct(name)}=${pct(value)}`);
+    fields.splice(at % (fields.length + 1), 0, ...junk);
+    return Buffer.from(fields.join('&'));
+  });
+
 const invalidUtf8Body = fc
   .tuple(
-    formBody,
+    fc.oneof(formBody, envelopeShapedBody),
     fc.uint8Array({ minLength: 1, maxLength: 16 }).map((bytes) => bytes.map((b) => b | 0x80)),
     fc.nat(),
   )
@@ -183,7 +219,8 @@ const hugeBody = fc
   );
 
 const body = fc.oneof(
-  { weight: 6, arbitrary: formBody },
+  { weight: 4, arbitrary: formBody },
+  { weight: 3, arbitrary: envelopeShapedBody },
   { weight: 2, arbitrary: invalidUtf8Body },
   { weight: 2, arbitrary: binaryBody },
   { weight: 1, arbitrary: hugeBody },
