@@ -1,8 +1,11 @@
-import { createSign, generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto';
+import { createPublicKey, type KeyObject, randomBytes } from 'node:crypto';
 import {
   BusinessError,
+  buildWechatPayParamsV3,
+  generateSandboxRsaKey,
   type PayParams,
   type PayParamsRequest,
+  parseWechatPrivateKey,
   type RefundQueryRequest,
   type RefundQueryStatus,
   type RefundRequest,
@@ -11,7 +14,8 @@ import {
 
 /**
  * A pretend payment channel: hands out fake prepay ids with a real RSA `paySign` (as WeChat
- * Pay API v3 computes it, with a key generated at start-up), and refunds that succeed.
+ * Pay API v3 computes it, with a key generated at start-up, through
+ * the library's `buildWechatPayParamsV3`), and refunds that succeed.
  * Replace it with your real channel.
  */
 export class SandboxChannel {
@@ -20,23 +24,24 @@ export class SandboxChannel {
   readonly publicKey: KeyObject;
   private readonly privateKey: KeyObject;
   private readonly refunds = new Map<string, { refundId: string; fen: number }>();
+  /** order_id → transaction_id, for orders the sandbox was told are paid. */
+  readonly payments = new Map<string, string>();
 
   constructor(wechatAppId = 'wx_sandbox_appid') {
     this.wechatAppId = wechatAppId;
-    const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    this.privateKey = pair.privateKey;
-    this.publicKey = pair.publicKey;
+    const pair = generateSandboxRsaKey();
+    this.privateKey = parseWechatPrivateKey(pair.privateKey);
+    this.publicKey = createPublicKey(pair.publicKey);
   }
 
   payParams = async (_request: PayParamsRequest): Promise<PayParams> => {
+    // A real channel would place the order with WeChat Pay here and get the prepay_id back.
     const prepayId = `wx${Date.now()}${randomBytes(8).toString('hex')}`;
-    const timeStamp = String(Math.floor(Date.now() / 1000));
-    const nonceStr = randomBytes(16).toString('hex');
-    const pkg = `prepay_id=${prepayId}`;
-    const paySign = createSign('RSA-SHA256')
-      .update(`${this.wechatAppId}\n${timeStamp}\n${nonceStr}\n${pkg}\n`)
-      .sign(this.privateKey, 'base64');
-    return { timeStamp, nonceStr, package: pkg, signType: 'RSA', paySign };
+    return buildWechatPayParamsV3({
+      appId: this.wechatAppId,
+      prepayId,
+      privateKey: this.privateKey,
+    });
   };
 
   refund = async (request: RefundRequest): Promise<RefundResult> => {
@@ -51,6 +56,11 @@ export class SandboxChannel {
     }
     return 'SUCCESS';
   };
+
+  /** The channel's "paid" callback: remembers the payment. */
+  recordPayment(orderId: string, transactionId: string): void {
+    this.payments.set(orderId, transactionId);
+  }
 
   private key(request: { app_id: string; order_id: string; refund_order_id: string }): string {
     return JSON.stringify([request.app_id, request.order_id, request.refund_order_id]);

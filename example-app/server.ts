@@ -2,7 +2,7 @@ import { createExampleApp } from './app';
 import { describeConfig, loadConfig } from './config';
 
 const config = loadConfig();
-const app = createExampleApp(config);
+const { app, close } = createExampleApp(config);
 const server = app.listen(config.port, () => {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -12,5 +12,6 @@ const server = app.listen(config.port, () => {
 });
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => server.close(() => process.exit(0)));
+  // Stop taking requests, then let the notifier record any attempt in flight.
+  process.once(signal, () => server.close(() => void close().then(() => process.exit(0))));
 }

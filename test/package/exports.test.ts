@@ -15,18 +15,10 @@ describe('package entry points', () => {
   it('loads with require() and exposes the protocol core and the router factory', () => {
     const out = node([
       '-e',
-      "const m = require('express-zhichi-pay'); console.log([typeof m.signData, typeof m.createZhichiRouter, m.signData('\"SUCCESS\"', 'k')].join(' '))",
+      "const m = require('express-zhichi-pay'); console.log([typeof m.createZhichiRouter, m.signData('\"SUCCESS\"', 'k')].join(' '))",
     ]);
-    assert.equal(
-      out,
-      'function function 7b6a1a8d2ffc8ad9a3f79e6d3f73f38a'.replace(
-        /\S+$/,
-        node([
-          '-e',
-          "console.log(require('node:crypto').createHash('md5').update('SUCCESSk').digest('hex'))",
-        ]),
-      ),
-    );
+    // A bare JSON string is signed as the string itself: md5('SUCCESS' + 'k').
+    assert.equal(out, `function ${createHash('md5').update('SUCCESSk').digest('hex')}`);
   });
 
   it('loads with import and shares one copy of the classes with require()', () => {

@@ -1,0 +1,488 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { ConfigurationError } from '../protocol/errors';
+import type {
+  ClaimedNotice,
+  NewNotice,
+  NoticeAttempt,
+  NoticeQuery,
+  NoticeRecord,
+  NoticeState,
+  NoticeStore,
+  NoticeTransition,
+  NoticeWithHistory,
+} from './notice-store';
+import type { RefundClaim, RefundOutcome, RefundRecord, RefundStore } from './refund-store';
+
+/** Options of {@link SqliteStore}. */
+export interface SqliteStoreOptions {
+  /**
+   * The database file; its directory is created if missing. Every process that shares notices
+   * or refunds must open the same file on the same machine (SQLite locks do not work over
+   * network file systems).
+   */
+  path: string;
+  /**
+   * How long a write waits for another connection's lock before failing, in milliseconds.
+   * better-sqlite3 is synchronous, so this wait blocks the event loop: keep it short.
+   * @default 5000
+   */
+  busyTimeoutMs?: number;
+  /**
+   * How long a finished refund is remembered, in milliseconds.
+   * @default 86_400_000 (24 hours)
+   */
+  refundRetentionMs?: number;
+}
+
+const SCHEMA_VERSION = 1;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS zhichi_notices (
+  id TEXT PRIMARY KEY,
+  app_id TEXT NOT NULL,
+  order_id TEXT NOT NULL,
+  transaction_id TEXT NOT NULL,
+  order_type INTEGER NOT NULL,
+  url TEXT NOT NULL,
+  body TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'dead')),
+  attempt_count INTEGER NOT NULL DEFAULT 0,
+  attempts_before_requeue INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  lease_owner TEXT,
+  lease_token TEXT,
+  lease_until INTEGER,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  delivered_at INTEGER,
+  last_error TEXT,
+  UNIQUE (app_id, order_id)
+);
+CREATE INDEX IF NOT EXISTS zhichi_notices_due ON zhichi_notices (state, next_attempt_at);
+CREATE TABLE IF NOT EXISTS zhichi_notice_attempts (
+  notice_id TEXT NOT NULL REFERENCES zhichi_notices (id) ON DELETE CASCADE,
+  number INTEGER NOT NULL,
+  started_at INTEGER NOT NULL,
+  finished_at INTEGER NOT NULL,
+  outcome TEXT NOT NULL,
+  http_status INTEGER,
+  detail TEXT NOT NULL,
+  owner TEXT NOT NULL,
+  PRIMARY KEY (notice_id, number)
+);
+CREATE TABLE IF NOT EXISTS zhichi_refunds (
+  key TEXT PRIMARY KEY,
+  fingerprint TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('pending', 'done')),
+  outcome TEXT,
+  token TEXT NOT NULL,
+  lease_until INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+`;
+
+interface NoticeRow {
+  id: string;
+  app_id: string;
+  order_id: string;
+  transaction_id: string;
+  order_type: number;
+  url: string;
+  body: string;
+  state: NoticeState;
+  attempt_count: number;
+  attempts_before_requeue: number;
+  next_attempt_at: number;
+  lease_owner: string | null;
+  lease_token: string | null;
+  lease_until: number | null;
+  created_at: number;
+  updated_at: number;
+  delivered_at: number | null;
+  last_error: string | null;
+}
+
+interface AttemptRow {
+  number: number;
+  started_at: number;
+  finished_at: number;
+  outcome: NoticeAttempt['outcome'];
+  http_status: number | null;
+  detail: string;
+  owner: string;
+}
+
+interface RefundRow {
+  key: string;
+  fingerprint: string;
+  state: 'pending' | 'done';
+  outcome: string | null;
+  token: string;
+  lease_until: number;
+  created_at: number;
+  updated_at: number;
+}
+
+function toNotice(row: NoticeRow): NoticeRecord {
+  const notice: NoticeRecord = {
+    id: row.id,
+    appId: row.app_id,
+    orderId: row.order_id,
+    transactionId: row.transaction_id,
+    orderType: row.order_type,
+    url: row.url,
+    body: row.body,
+    state: row.state,
+    attemptCount: row.attempt_count,
+    attemptsBeforeRequeue: row.attempts_before_requeue,
+    nextAttemptAt: row.next_attempt_at,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+  if (row.delivered_at !== null) notice.deliveredAt = row.delivered_at;
+  if (row.last_error !== null) notice.lastError = row.last_error;
+  if (row.lease_owner !== null) notice.leaseOwner = row.lease_owner;
+  if (row.lease_until !== null) notice.leaseUntil = row.lease_until;
+  return notice;
+}
+
+function toAttempt(row: AttemptRow): NoticeAttempt {
+  const attempt: NoticeAttempt = {
+    number: row.number,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    outcome: row.outcome,
+    detail: row.detail,
+    owner: row.owner,
+  };
+  if (row.http_status !== null) attempt.httpStatus = row.http_status;
+  return attempt;
+}
+
+function toRefund(row: RefundRow): RefundRecord {
+  const record: RefundRecord = {
+    key: row.key,
+    fingerprint: row.fingerprint,
+    state: row.state,
+    leaseUntil: row.lease_until,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+  if (row.outcome !== null) record.outcome = JSON.parse(row.outcome) as RefundOutcome;
+  return record;
+}
+
+/**
+ * The embedded durable store: one SQLite file (WAL mode) holding the notifier's outbox and the
+ * refund idempotency records in separate tables. Several processes on one machine may open the
+ * same file; claims are atomic across them (each is one write transaction).
+ */
+export class SqliteStore implements NoticeStore, RefundStore {
+  /** The open database, for inspection; do not write to the `zhichi_` tables directly. */
+  readonly db: Database.Database;
+  private readonly refundRetentionMs: number;
+  private lastRefundPrune = 0;
+  private readonly statements = new Map<string, Database.Statement>();
+
+  constructor(options: SqliteStoreOptions) {
+    if (typeof options?.path !== 'string' || options.path.trim() === '') {
+      throw new ConfigurationError(
+        'SqliteStore: `path` must be the database file to use, such as ".data/zhichi-pay.sqlite"',
+      );
+    }
+    const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+    if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
+      throw new ConfigurationError(
+        'SqliteStore: `busyTimeoutMs` must be a whole number of milliseconds, 0 or more',
+      );
+    }
+    this.refundRetentionMs = options.refundRetentionMs ?? 86_400_000;
+    if (!(this.refundRetentionMs > 0)) {
+      throw new ConfigurationError(
+        'SqliteStore: `refundRetentionMs` must be a positive number of milliseconds',
+      );
+    }
+    if (options.path !== ':memory:')
+      mkdirSync(path.dirname(path.resolve(options.path)), { recursive: true });
+    this.db = new Database(options.path, { timeout: busyTimeoutMs });
+    this.db.pragma('journal_mode = WAL');
+    // FULL: an accepted notice survives a power cut too, not only a crash of the process.
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('foreign_keys = ON');
+    this.migrate();
+  }
+
+  private migrate(): void {
+    this.db
+      .transaction(() => {
+        const version = this.db.pragma('user_version', { simple: true }) as number;
+        if (version > SCHEMA_VERSION) {
+          throw new ConfigurationError(
+            `SqliteStore: the database has schema version ${version}, newer than this library's ${SCHEMA_VERSION}; upgrade express-zhichi-pay`,
+          );
+        }
+        this.db.exec(SCHEMA);
+        this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      })
+      .immediate();
+  }
+
+  /** A prepared statement, compiled once per connection. */
+  private sql(text: string): Database.Statement {
+    let statement = this.statements.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
+  }
+
+  /** Closes the database. Further calls fail. */
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  // --- NoticeStore ---
+
+  async insertNotice(notice: NewNotice): Promise<{ inserted: boolean; notice: NoticeRecord }> {
+    return this.db
+      .transaction(() => {
+        const info = this.sql(
+          `INSERT INTO zhichi_notices (id, app_id, order_id, transaction_id, order_type, url, body,
+               state, next_attempt_at, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)
+             ON CONFLICT (app_id, order_id) DO NOTHING`,
+        ).run(
+          notice.id,
+          notice.appId,
+          notice.orderId,
+          notice.transactionId,
+          notice.orderType,
+          notice.url,
+          notice.body,
+          notice.nextAttemptAt,
+          notice.createdAt,
+          notice.createdAt,
+        );
+        const row = this.sql('SELECT * FROM zhichi_notices WHERE app_id = ? AND order_id = ?').get(
+          notice.appId,
+          notice.orderId,
+        ) as NoticeRow;
+        return { inserted: info.changes === 1, notice: toNotice(row) };
+      })
+      .immediate();
+  }
+
+  async getNotice(id: string): Promise<NoticeWithHistory | undefined> {
+    return this.db.transaction(() => {
+      const row = this.sql('SELECT * FROM zhichi_notices WHERE id = ?').get(id) as
+        | NoticeRow
+        | undefined;
+      if (!row) return undefined;
+      const attempts = this.sql(
+        'SELECT * FROM zhichi_notice_attempts WHERE notice_id = ? ORDER BY number',
+      ).all(id) as AttemptRow[];
+      return { ...toNotice(row), history: attempts.map(toAttempt) };
+    })();
+  }
+
+  async findNoticeByOrder(appId: string, orderId: string): Promise<NoticeRecord | undefined> {
+    const row = this.sql('SELECT * FROM zhichi_notices WHERE app_id = ? AND order_id = ?').get(
+      appId,
+      orderId,
+    ) as NoticeRow | undefined;
+    return row && toNotice(row);
+  }
+
+  async claimDue(
+    now: number,
+    limit: number,
+    leaseMs: number,
+    owner: string,
+  ): Promise<ClaimedNotice[]> {
+    const token = randomUUID();
+    // One UPDATE in an IMMEDIATE transaction: the write lock is taken before the rows are
+    // chosen, so two processes can never both see a notice's lease as expired.
+    const rows = this.db
+      .transaction(
+        () =>
+          this.sql(
+            `UPDATE zhichi_notices SET lease_owner = ?, lease_token = ?, lease_until = ?
+               WHERE id IN (
+                 SELECT id FROM zhichi_notices
+                 WHERE state = 'pending' AND next_attempt_at <= ?
+                   AND (lease_until IS NULL OR lease_until <= ?)
+                 ORDER BY next_attempt_at, created_at
+                 LIMIT ?)
+               RETURNING *`,
+          ).all(owner, token, now + leaseMs, now, now, Math.max(0, limit)) as NoticeRow[],
+      )
+      .immediate();
+    return rows
+      .sort((a, b) => a.next_attempt_at - b.next_attempt_at || a.created_at - b.created_at)
+      .map((row) => ({ notice: toNotice(row), token }));
+  }
+
+  async recordAttempt(
+    id: string,
+    token: string,
+    attempt: NoticeAttempt,
+    next: NoticeTransition,
+    now: number,
+  ): Promise<boolean> {
+    return this.db
+      .transaction(() => {
+        const row = this.sql(
+          "SELECT attempt_count, next_attempt_at FROM zhichi_notices WHERE id = ? AND lease_token = ? AND state = 'pending'",
+        ).get(id, token) as { attempt_count: number; next_attempt_at: number } | undefined;
+        if (!row) return false;
+        this.sql(
+          `INSERT INTO zhichi_notice_attempts
+               (notice_id, number, started_at, finished_at, outcome, http_status, detail, owner)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        ).run(
+          id,
+          row.attempt_count + 1,
+          attempt.startedAt,
+          attempt.finishedAt,
+          attempt.outcome,
+          attempt.httpStatus ?? null,
+          attempt.detail,
+          attempt.owner,
+        );
+        this.sql(
+          `UPDATE zhichi_notices SET state = ?, attempt_count = attempt_count + 1,
+               next_attempt_at = ?, updated_at = ?,
+               delivered_at = CASE WHEN ? = 'delivered' THEN ? ELSE delivered_at END,
+               last_error = CASE WHEN ? = 'delivered' THEN last_error ELSE ? END,
+               lease_owner = NULL, lease_token = NULL, lease_until = NULL
+             WHERE id = ?`,
+        ).run(
+          next.state,
+          next.state === 'pending' ? next.nextAttemptAt : row.next_attempt_at,
+          now,
+          next.state,
+          now,
+          attempt.outcome,
+          attempt.detail,
+          id,
+        );
+        return true;
+      })
+      .immediate();
+  }
+
+  async releaseClaim(id: string, token: string): Promise<boolean> {
+    const info = this.sql(
+      `UPDATE zhichi_notices SET lease_owner = NULL, lease_token = NULL, lease_until = NULL
+         WHERE id = ? AND lease_token = ?`,
+    ).run(id, token);
+    return info.changes === 1;
+  }
+
+  async requeueNotice(id: string, now: number): Promise<NoticeRecord | undefined> {
+    return this.db
+      .transaction(() => {
+        this.sql(
+          `UPDATE zhichi_notices SET state = 'pending', next_attempt_at = ?, updated_at = ?,
+               attempts_before_requeue = attempt_count
+             WHERE id = ? AND state = 'dead'`,
+        ).run(now, now, id);
+        const row = this.sql('SELECT * FROM zhichi_notices WHERE id = ?').get(id) as
+          | NoticeRow
+          | undefined;
+        return row && toNotice(row);
+      })
+      .immediate();
+  }
+
+  async nextDueAt(): Promise<number | undefined> {
+    const row = this.sql(
+      `SELECT MIN(MAX(next_attempt_at, COALESCE(lease_until, 0))) AS at
+         FROM zhichi_notices WHERE state = 'pending'`,
+    ).get() as { at: number | null };
+    return row.at ?? undefined;
+  }
+
+  async listNotices(query: NoticeQuery = {}): Promise<NoticeRecord[]> {
+    const rows = this.sql(
+      `SELECT * FROM zhichi_notices
+         WHERE (@state IS NULL OR state = @state) AND (@appId IS NULL OR app_id = @appId)
+         ORDER BY created_at, id LIMIT @limit`,
+    ).all({
+      state: query.state ?? null,
+      appId: query.appId ?? null,
+      limit: query.limit ?? 100,
+    }) as NoticeRow[];
+    return rows.map(toNotice);
+  }
+
+  // --- RefundStore ---
+
+  async claimRefund(
+    key: string,
+    fingerprint: string,
+    now: number,
+    leaseMs: number,
+  ): Promise<RefundClaim> {
+    this.pruneRefunds(now);
+    return this.db
+      .transaction((): RefundClaim => {
+        const existing = this.sql('SELECT * FROM zhichi_refunds WHERE key = ?').get(key) as
+          | RefundRow
+          | undefined;
+        if (existing && !(existing.state === 'pending' && existing.lease_until <= now)) {
+          return { claimed: false, record: toRefund(existing) };
+        }
+        const token = randomUUID();
+        this.sql(
+          `INSERT INTO zhichi_refunds
+               (key, fingerprint, state, outcome, token, lease_until, created_at, updated_at)
+             VALUES (?, ?, 'pending', NULL, ?, ?, ?, ?)
+             ON CONFLICT (key) DO UPDATE SET fingerprint = excluded.fingerprint,
+               state = 'pending', outcome = NULL, token = excluded.token,
+               lease_until = excluded.lease_until, updated_at = excluded.updated_at`,
+        ).run(key, fingerprint, token, now + leaseMs, now, now);
+        return { claimed: true, token };
+      })
+      .immediate();
+  }
+
+  async completeRefund(
+    key: string,
+    token: string,
+    outcome: RefundOutcome,
+    now: number,
+  ): Promise<boolean> {
+    const info = this.sql(
+      `UPDATE zhichi_refunds SET state = 'done', outcome = ?, updated_at = ?
+         WHERE key = ? AND token = ?`,
+    ).run(JSON.stringify(outcome), now, key, token);
+    return info.changes === 1;
+  }
+
+  async releaseRefund(key: string, token: string): Promise<boolean> {
+    const info = this.sql('DELETE FROM zhichi_refunds WHERE key = ? AND token = ?').run(key, token);
+    return info.changes === 1;
+  }
+
+  async getRefund(key: string): Promise<RefundRecord | undefined> {
+    const row = this.sql('SELECT * FROM zhichi_refunds WHERE key = ?').get(key) as
+      | RefundRow
+      | undefined;
+    return row && toRefund(row);
+  }
+
+  /** Forgets finished refunds older than the retention, at most once a minute. */
+  private pruneRefunds(now: number): void {
+    if (now - this.lastRefundPrune < 60_000) return;
+    this.lastRefundPrune = now;
+    this.sql("DELETE FROM zhichi_refunds WHERE state = 'done' AND updated_at < ?").run(
+      now - this.refundRetentionMs,
+    );
+  }
+}
