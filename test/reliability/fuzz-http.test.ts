@@ -37,6 +37,7 @@ import {
 import {
   assertNoSecrets,
   assertNotPolluted,
+  type CheckedEnvelope,
   checkEnvelope,
   FORM,
   fcParams,
@@ -566,6 +567,26 @@ function expectedStatus(f: Record<string, string>): number | number[] {
   return [0, 40005];
 }
 
+/**
+ * An error answered before the caller proved it holds the key, yet sealed with the app's
+ * key, must not carry the caller's own text: {"msg": "<text>"} signed with the md5 key is a
+ * signature of any request that canonicalises to `msg=<text>` (extra fields pass), so a
+ * chosen `a&order_id=…&refund_order_id=…` would forge one. Checks that no field the caller
+ * sent (of 8 characters or more, and not a served app_id) shows up in such a msg.
+ */
+function assertNoChosenTextSigned(env: CheckedEnvelope, fields: Record<string, string>): void {
+  if (env.data === '' || ![40001, 40003, 40004, 40006].includes(env.status)) return;
+  for (const [name, value] of Object.entries(fields)) {
+    // Short values may be words of our own messages ("JSON", "MD5 or PKCS#7").
+    if (value.length < 8 || KNOWN_APPS.has(value)) continue;
+    assert.equal(
+      (env.msg as string).includes(value),
+      false,
+      `an unauthenticated error signs the caller's ${name}: ${env.msg}`,
+    );
+  }
+}
+
 describe('reliability: fuzzing the routers over HTTP', function () {
   this.timeout(fuzzTimeout(60_000));
   const guard = new ProcessGuard();
@@ -667,6 +688,7 @@ describe('reliability: fuzzing the routers over HTTP', function () {
           ) {
             assert.equal(env.sign_type, signType, 'the answer does not echo sign_type');
           }
+          assertNoChosenTextSigned(env, built.fields);
           assertNotPolluted(prototypes);
         },
       ),
