@@ -14,6 +14,7 @@ export function toOrderType(value: unknown): 1 | 2 | 3 {
 
 /** Masks an openid for logs: enough to correlate, not enough to identify a user. */
 export function maskId(id: string): string {
-  if (id.length <= 8) return `${id.slice(0, 2)}…`;
+  // At least two characters stay hidden: an openid of one or two was logged whole.
+  if (id.length <= 8) return `${id.slice(0, Math.max(0, Math.min(2, id.length - 2)))}…`;
   return `${id.slice(0, 4)}…${id.slice(-3)}`;
 }

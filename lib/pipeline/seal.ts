@@ -16,7 +16,7 @@ export function seal(
   answer: unknown,
   msg?: string,
 ): ResponseEnvelope {
-  const text = JSON.stringify(answer);
+  const text = toPhpJson(answer);
   let data: string;
   let sign: string;
   if (mode === 'MD5') {
@@ -46,4 +46,27 @@ export function errorSealing(
   return app.md5Keys.length > 0
     ? { mode: 'MD5', signType: 'MD5' }
     : { mode: 'PKCS#7', signType: 'PKCS#7' };
+}
+
+/**
+ * `JSON.stringify`, but text PHP's `json_decode` can read: JSON.stringify writes a lone
+ * UTF-16 surrogate (in a handler's answer or a BusinessError message) as a `\udXXX` escape
+ * that PHP refuses, and that made signing our own answer throw (HTTP 500 in MD5 mode) or
+ * the platform unable to decode it (PKCS#7). Lone surrogates become U+FFFD instead, as any
+ * UTF-8 encoder writes them.
+ */
+export function toPhpJson(value: unknown): string {
+  return JSON.stringify(value, wellFormed);
+}
+
+function wellFormed(_key: string, value: unknown): unknown {
+  if (typeof value === 'string') return value.isWellFormed() ? value : value.toWellFormed();
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    const keys = Object.keys(value);
+    if (keys.some((key) => !key.isWellFormed())) {
+      const record = value as Record<string, unknown>;
+      return Object.fromEntries(keys.map((key) => [key.toWellFormed(), record[key]]));
+    }
+  }
+  return value;
 }
