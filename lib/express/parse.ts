@@ -13,6 +13,8 @@ export type ParsedBody =
   | { fields?: undefined; error: ZhichiError };
 
 const FORM = 'application/x-www-form-urlencoded';
+/** More fields than this is refused (413): the envelope has four. */
+const MAX_FIELDS = 32;
 
 function hasParsedForm(req: Request): boolean {
   const body: unknown = req.body;
@@ -28,7 +30,12 @@ function hasParsedForm(req: Request): boolean {
 export function createBodyReader(
   limit: number | string,
 ): (req: Request, res: Response) => Promise<ParsedBody> {
-  const parser = bodyParser.urlencoded({ extended: false, limit, parameterLimit: 32, type: FORM });
+  const parser = bodyParser.urlencoded({
+    extended: false,
+    limit,
+    parameterLimit: MAX_FIELDS,
+    type: FORM,
+  });
   return (req, res) => {
     const declared = req.get('content-type');
     if (declared !== undefined && req.is(FORM) === false) {
@@ -52,8 +59,12 @@ export function createBodyReader(
         }
         const type = (err as { type?: string }).type;
         if (type === 'entity.too.large' || type === 'parameters.too.many') {
+          const what =
+            type === 'entity.too.large'
+              ? `the body is larger than the limit of ${limit}`
+              : `the form has more than ${MAX_FIELDS} fields; the envelope has four`;
           resolve({
-            error: new PayloadTooLargeError(`the body is larger than the limit of ${limit}`, {
+            error: new PayloadTooLargeError(what, {
               cause: err,
             }),
           });

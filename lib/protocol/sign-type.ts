@@ -6,8 +6,8 @@ export type SignMode = 'MD5' | 'PKCS#7';
  * Undefined for anything else.
  */
 export function parseSignType(signType: string): SignMode | undefined {
-  const upper = signType.toUpperCase();
-  if (upper === 'MD5') return 'MD5';
-  if (upper === 'PKCS#7' || upper === 'PKCS7') return 'PKCS#7';
+  // ASCII-only case folding: toUpperCase() would also turn 'ſ' (long s) into 'S'.
+  if (/^md5$/i.test(signType)) return 'MD5';
+  if (/^pkcs#?7$/i.test(signType)) return 'PKCS#7';
   return undefined;
 }

@@ -14,7 +14,18 @@ describe('parseSignType', () => {
   });
 
   it('knows no other mode', () => {
-    for (const text of ['', 'SHA1', 'RSA', 'PKCS#5', 'PKCS', 'MD', 'AES']) {
+    for (const text of [
+      '',
+      'SHA1',
+      'RSA',
+      'PKCS#5',
+      'PKCS',
+      'MD',
+      'AES',
+      'pkcſ7',
+      'PKCS7\n',
+      ' MD5',
+    ]) {
       assert.equal(parseSignType(text), undefined, text);
     }
   });
