@@ -1,3 +1,35 @@
+// Protocol core: pure functions, no Express.
+
+// The three platform calls.
+export type { EndpointName } from './endpoints/endpoint';
+export type {
+  HandlerContext,
+  OrderType,
+  PayParams,
+  PayParamsHandler,
+  PayParamsRequest,
+  RefundHandler,
+  RefundQueryHandler,
+  RefundQueryRequest,
+  RefundQueryStatus,
+  RefundRequest,
+  RefundResult,
+  ZhichiLogger,
+} from './endpoints/types';
+// Express adapter.
+export type {
+  AppResolver,
+  ZhichiCommonOptions,
+  ZhichiEndpointOptions,
+  ZhichiRouterOptions,
+} from './express/options';
+export {
+  createPayParamsHandler,
+  createRefundHandler,
+  createRefundQueryHandler,
+  createZhichiRouter,
+} from './express/router';
+export { type CallResult, handleCall } from './pipeline/handle-call';
 export {
   AES_IV_BYTES,
   AES_KEY_BYTES,
@@ -6,10 +38,15 @@ export {
   describeAesCredentialIssues,
   encryptData,
 } from './protocol/aes';
+export type { AppCredentials, ResolvedApp } from './protocol/credentials';
+export { resolveAppCredentials } from './protocol/credentials';
+export { type RequestEnvelope, type ResponseEnvelope, readEnvelope } from './protocol/envelope';
 export * from './protocol/errors';
+export { fenToYuan, MAX_FEN, yuanToFen } from './protocol/money';
 export { phpFloatToString } from './protocol/php-float';
 export { PhpArray, type PhpKey, type PhpValue, parsePhpJson, phpToJs } from './protocol/php-json';
 export { phpToString } from './protocol/php-string';
+export { type SealingKeys, sealRequest } from './protocol/seal-request';
 export {
   canonicalString,
   canonicalStringOf,
@@ -20,5 +57,8 @@ export {
 } from './protocol/sign';
 export { parseSignType, type SignMode } from './protocol/sign-type';
 export { Status, type StatusCode } from './protocol/status';
+
+// Stores.
 export { MemoryRefundStore, type MemoryRefundStoreOptions } from './stores/memory-refund-store';
 export type { RefundClaim, RefundOutcome, RefundRecord, RefundStore } from './stores/refund-store';
+export * from './wechat/index';
