@@ -8,6 +8,7 @@ import {
   type PostgresTableNames,
   resolveRetryPolicy,
   tableNames,
+  withClient,
   withRetry,
 } from './postgres-support';
 
@@ -197,15 +198,11 @@ export async function checkPostgresSchema(
   names: PostgresTableNames,
   owner: string,
 ): Promise<void> {
-  const client = await pool.connect();
-  let version: number;
-  try {
+  const version = await withClient(pool, async (client) => {
     const { rows } = await client.query('SELECT to_regclass($1) AS t', [names.migrations]);
     const exists = (rows[0] as { t: string | null } | undefined)?.t != null;
-    version = exists ? await schemaVersionOn(client, names) : 0;
-  } finally {
-    client.release();
-  }
+    return exists ? await schemaVersionOn(client, names) : 0;
+  });
   if (version > POSTGRES_SCHEMA_VERSION) throw newerSchemaError(version, names);
   if (version < POSTGRES_SCHEMA_VERSION) {
     throw new ConfigurationError(

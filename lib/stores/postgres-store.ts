@@ -22,6 +22,7 @@ import {
   type PostgresTableNames,
   resolveRetryPolicy,
   tableNames,
+  withClient,
   withRetry,
 } from './postgres-support';
 import type { RefundClaim, RefundOutcome, RefundRecord, RefundStore } from './refund-store';
@@ -284,6 +285,10 @@ export class PostgresStore implements NoticeStore, RefundStore {
    */
   ready(): Promise<void> {
     if (this.closed) return Promise.reject(new Error('PostgresStore: the store is closed'));
+    return this.prepare();
+  }
+
+  private prepare(): Promise<void> {
     this.readiness ??= (
       this.migrateOnStart
         ? this.migrate().then(() => {})
@@ -315,20 +320,11 @@ export class PostgresStore implements NoticeStore, RefundStore {
   }
 
   /** One retried read statement. */
-  private async read<R>(text: string, values: unknown[] = []): Promise<R[]> {
-    await this.ready();
-    return withRetry(this.retry, async () => {
-      const client = await this.pool.connect();
-      let broken: Error | undefined;
-      try {
-        return (await client.query(text, values)).rows as R[];
-      } catch (error) {
-        broken = error as Error;
-        throw error;
-      } finally {
-        client.release(broken ?? false);
-      }
-    });
+  private async read<R>(text: string, values: unknown[] = [], evenIfClosed = false): Promise<R[]> {
+    await (evenIfClosed ? this.prepare() : this.ready());
+    return withRetry(this.retry, () =>
+      withClient(this.pool, async (client) => (await client.query(text, values)).rows as R[]),
+    );
   }
 
   // --- NoticeStore ---
@@ -619,17 +615,16 @@ export class PostgresStore implements NoticeStore, RefundStore {
     return rows[0] && toRefund(rows[0]);
   }
 
-  /** Forgets finished refunds older than the retention, at most once a minute, in the background. */
+  /**
+   * Forgets finished refunds older than the retention, at most once a minute, in the background
+   * (`close()` waits for it).
+   */
   private pruneRefunds(now: number): void {
     if (now - this.lastRefundPrune < 60_000 || this.closed) return;
     this.lastRefundPrune = now;
-    const cutoff = now - this.refundRetentionMs;
+    const sql = `DELETE FROM ${this.names.refunds} WHERE state = 'done' AND updated_at < $1`;
     this.pruning = this.pruning
-      .then(() =>
-        this.read(`DELETE FROM ${this.names.refunds} WHERE state = 'done' AND updated_at < $1`, [
-          cutoff,
-        ]),
-      )
+      .then(() => this.read(sql, [now - this.refundRetentionMs], true))
       .then(
         () => {},
         () => {

@@ -8,6 +8,9 @@ import { ConfigurationError } from '../protocol/errors';
 export interface PostgresClient {
   query(text: string, values?: unknown[]): Promise<{ rows: unknown[]; rowCount: number | null }>;
   release(destroy?: boolean | Error): void;
+  /** node-postgres emits `error` on a checked-out client whose connection dies. */
+  on?(event: 'error', listener: (error: Error) => void): unknown;
+  removeListener?(event: 'error', listener: (error: Error) => void): unknown;
 }
 
 /**
@@ -182,6 +185,33 @@ export async function withRetry<T>(
 }
 
 /**
+ * Runs `body` on one pooled connection, then gives the connection back, or destroys it if it
+ * failed (a transient error, or `body` called `destroy`). While checked out, the connection's
+ * `error` events (the server went away between two statements) are caught: node-postgres would
+ * otherwise crash the process with them.
+ */
+export async function withClient<T>(
+  pool: PostgresPool,
+  body: (client: PostgresClient, destroy: (error: Error) => void) => Promise<T>,
+): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  const destroy = (error: Error) => {
+    broken ??= error;
+  };
+  client.on?.('error', destroy);
+  try {
+    return await body(client, destroy);
+  } catch (error) {
+    if (isTransientPostgresError(error)) destroy(error as Error);
+    throw error;
+  } finally {
+    client.removeListener?.('error', destroy);
+    client.release(broken ?? false);
+  }
+}
+
+/**
  * Runs `body` in one transaction on one pooled connection: BEGIN, body, COMMIT; ROLLBACK on
  * error. A connection that failed is destroyed rather than returned to the pool.
  */
@@ -189,24 +219,22 @@ export async function inTransaction<T>(
   pool: PostgresPool,
   body: (client: PostgresClient) => Promise<T>,
 ): Promise<T> {
-  const client = await pool.connect();
-  let broken: Error | undefined;
-  try {
+  return withClient(pool, async (client, destroy) => {
     await client.query('BEGIN');
-    const result = await body(client);
+    let result: T;
+    try {
+      result = await body(client);
+    } catch (error) {
+      try {
+        await client.query('ROLLBACK');
+      } catch (rollbackError) {
+        destroy(rollbackError as Error);
+      }
+      throw error;
+    }
     await client.query('COMMIT');
     return result;
-  } catch (error) {
-    try {
-      await client.query('ROLLBACK');
-    } catch (rollbackError) {
-      broken = rollbackError as Error;
-    }
-    if (!broken && isTransientPostgresError(error)) broken = error as Error;
-    throw error;
-  } finally {
-    client.release(broken ?? false);
-  }
+  });
 }
 
 /** Options of a pool this library creates from a connection string. */
