@@ -29,6 +29,8 @@ export {
   createRefundQueryHandler,
   createZhichiRouter,
 } from './express/router';
+// Payment-success notifier and its stores.
+export * from './notifier/index';
 export { type CallResult, handleCall } from './pipeline/handle-call';
 export {
   AES_IV_BYTES,
@@ -57,7 +59,6 @@ export {
 } from './protocol/sign';
 export { parseSignType, type SignMode } from './protocol/sign-type';
 export { Status, type StatusCode } from './protocol/status';
-
 // Stores.
 export { MemoryRefundStore, type MemoryRefundStoreOptions } from './stores/memory-refund-store';
 export type { RefundClaim, RefundOutcome, RefundRecord, RefundStore } from './stores/refund-store';

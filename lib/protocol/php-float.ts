@@ -1,16 +1,36 @@
 /**
  * PHP's string form of a float at `precision=14` (what `"{$float}"` gives): correctly
- * rounded to 14 significant digits with exact ties to even, trailing zeros dropped,
- * scientific form (`1.0E+25`, `2.5E-5`) below 1e-4 or from 1e15 up, `-0` kept.
+ * rounded to 14 significant digits with exact ties to even, trailing zeros dropped (but
+ * see {@link isUntrimmedTie} for PHP's one exception), scientific form (`1.0E+25`,
+ * `2.5E-5`) below 1e-4 or from 1e14 up (once rounded), `-0` kept.
  */
 export function phpFloatToString(x: number): string {
   if (Number.isNaN(x)) return 'NAN';
   if (x === Number.POSITIVE_INFINITY) return 'INF';
   if (x === Number.NEGATIVE_INFINITY) return '-INF';
   if (x === 0) return Object.is(x, -0) ? '-0' : '0';
-  const negative = x < 0;
-  const { digits, decpt } = roundToSignificant(Math.abs(x), PHP_PRECISION);
-  return (negative ? '-' : '') + formatLikeZendGcvt(digits, decpt, PHP_PRECISION);
+  const sign = x < 0 ? '-' : '';
+  const ax = Math.abs(x);
+  if (isUntrimmedTie(ax)) {
+    return sign + formatLikeZendGcvt(String((ax - 5) / 10), PHP_PRECISION + 1, PHP_PRECISION);
+  }
+  const { digits, decpt } = roundToSignificant(ax, PHP_PRECISION);
+  return sign + formatLikeZendGcvt(digits, decpt, PHP_PRECISION);
+}
+
+/**
+ * zend_dtoa's exact path for a "small integer" (an integral double below 1e15) does not
+ * trim trailing zeros when an exact tie rounds down to even, unlike all its other paths. So
+ * PHP writes 100000000000005.0 as `1.0000000000000E+14` and 946018735089805.0 as
+ * `9.4601873508980E+14`, not `1.0E+14` and `9.460187350898E+14` (PHP 8.2, found by a
+ * differential run). At precision 14 that is an integer from 1e14 to 1e15 whose 15th digit
+ * is 5 and whose 14th digit is even; below 1e14 nothing is rounded, and any zeros would not
+ * show in the plain form anyway.
+ */
+function isUntrimmedTie(ax: number): boolean {
+  return (
+    ax >= 1e14 && ax < 1e15 && Number.isInteger(ax) && ax % 10 === 5 && ((ax - 5) / 10) % 2 === 0
+  );
 }
 
 const PHP_PRECISION = 14;

@@ -24,7 +24,11 @@ export class PhpArray {
   }
 }
 
-/** PHP's default `json_decode` depth: more nested arrays/objects than this is an error. */
+/**
+ * PHP's default `json_decode` depth. The value inside the innermost array counts as a level
+ * too, so PHP accepts at most 511 nested arrays/objects: 512 (even `[[…[]…]]` with nothing
+ * inside) fails with "Maximum stack depth exceeded", as PHP 8.2 shows.
+ */
 export const PHP_JSON_MAX_DEPTH = 512;
 
 const INT64_MIN = -(2n ** 63n);
@@ -226,7 +230,7 @@ class Parser {
   }
 
   private enter(): void {
-    if (++this.depth > PHP_JSON_MAX_DEPTH) this.fail('maximum nesting depth exceeded');
+    if (++this.depth >= PHP_JSON_MAX_DEPTH) this.fail('maximum nesting depth exceeded');
   }
 
   private parseArray(): PhpArray {

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { MalformedEnvelopeError } from './errors';
 import { PhpArray, type PhpValue, parsePhpJson } from './php-json';
-import { comparePhpKeys } from './php-key-order';
+import { phpKsort } from './php-key-order';
 import { phpToString } from './php-string';
 
 /**
@@ -17,11 +17,12 @@ export function canonicalStringOf(value: PhpValue): string {
     );
   }
   const keys = Array.from(value.entries.keys());
-  // A JSON array's keys are already 0..n-1 in order.
-  if (!value.isList) keys.sort(comparePhpKeys);
+  // A JSON array's keys are already 0..n-1 in order. An object's keys go in PHP's exact
+  // ksort order, which plain Array.prototype.sort cannot reproduce for mixed numeric keys.
+  const sorted = value.isList ? keys : phpKsort(keys);
   let out = '';
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i] as string | bigint;
+  for (let i = 0; i < sorted.length; i++) {
+    const key = sorted[i] as string | bigint;
     out += `${i === 0 ? '' : '&'}${key}=${phpToString(value.entries.get(key))}`;
   }
   return out;

@@ -186,6 +186,7 @@ export class SqliteStore implements NoticeStore, RefundStore {
   readonly db: Database.Database;
   private readonly refundRetentionMs: number;
   private lastRefundPrune = 0;
+  private readonly statements = new Map<string, Database.Statement>();
 
   constructor(options: SqliteStoreOptions) {
     if (typeof options?.path !== 'string' || options.path.trim() === '') {
@@ -230,6 +231,16 @@ export class SqliteStore implements NoticeStore, RefundStore {
       .immediate();
   }
 
+  /** A prepared statement, compiled once per connection. */
+  private sql(text: string): Database.Statement {
+    let statement = this.statements.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
+  }
+
   /** Closes the database. Further calls fail. */
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
@@ -240,28 +251,27 @@ export class SqliteStore implements NoticeStore, RefundStore {
   async insertNotice(notice: NewNotice): Promise<{ inserted: boolean; notice: NoticeRecord }> {
     return this.db
       .transaction(() => {
-        const info = this.db
-          .prepare(
-            `INSERT INTO zhichi_notices (id, app_id, order_id, transaction_id, order_type, url, body,
+        const info = this.sql(
+          `INSERT INTO zhichi_notices (id, app_id, order_id, transaction_id, order_type, url, body,
                state, next_attempt_at, created_at, updated_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)
              ON CONFLICT (app_id, order_id) DO NOTHING`,
-          )
-          .run(
-            notice.id,
-            notice.appId,
-            notice.orderId,
-            notice.transactionId,
-            notice.orderType,
-            notice.url,
-            notice.body,
-            notice.nextAttemptAt,
-            notice.createdAt,
-            notice.createdAt,
-          );
-        const row = this.db
-          .prepare('SELECT * FROM zhichi_notices WHERE app_id = ? AND order_id = ?')
-          .get(notice.appId, notice.orderId) as NoticeRow;
+        ).run(
+          notice.id,
+          notice.appId,
+          notice.orderId,
+          notice.transactionId,
+          notice.orderType,
+          notice.url,
+          notice.body,
+          notice.nextAttemptAt,
+          notice.createdAt,
+          notice.createdAt,
+        );
+        const row = this.sql('SELECT * FROM zhichi_notices WHERE app_id = ? AND order_id = ?').get(
+          notice.appId,
+          notice.orderId,
+        ) as NoticeRow;
         return { inserted: info.changes === 1, notice: toNotice(row) };
       })
       .immediate();
@@ -269,21 +279,22 @@ export class SqliteStore implements NoticeStore, RefundStore {
 
   async getNotice(id: string): Promise<NoticeWithHistory | undefined> {
     return this.db.transaction(() => {
-      const row = this.db.prepare('SELECT * FROM zhichi_notices WHERE id = ?').get(id) as
+      const row = this.sql('SELECT * FROM zhichi_notices WHERE id = ?').get(id) as
         | NoticeRow
         | undefined;
       if (!row) return undefined;
-      const attempts = this.db
-        .prepare('SELECT * FROM zhichi_notice_attempts WHERE notice_id = ? ORDER BY number')
-        .all(id) as AttemptRow[];
+      const attempts = this.sql(
+        'SELECT * FROM zhichi_notice_attempts WHERE notice_id = ? ORDER BY number',
+      ).all(id) as AttemptRow[];
       return { ...toNotice(row), history: attempts.map(toAttempt) };
     })();
   }
 
   async findNoticeByOrder(appId: string, orderId: string): Promise<NoticeRecord | undefined> {
-    const row = this.db
-      .prepare('SELECT * FROM zhichi_notices WHERE app_id = ? AND order_id = ?')
-      .get(appId, orderId) as NoticeRow | undefined;
+    const row = this.sql('SELECT * FROM zhichi_notices WHERE app_id = ? AND order_id = ?').get(
+      appId,
+      orderId,
+    ) as NoticeRow | undefined;
     return row && toNotice(row);
   }
 
@@ -299,9 +310,8 @@ export class SqliteStore implements NoticeStore, RefundStore {
     const rows = this.db
       .transaction(
         () =>
-          this.db
-            .prepare(
-              `UPDATE zhichi_notices SET lease_owner = ?, lease_token = ?, lease_until = ?
+          this.sql(
+            `UPDATE zhichi_notices SET lease_owner = ?, lease_token = ?, lease_until = ?
                WHERE id IN (
                  SELECT id FROM zhichi_notices
                  WHERE state = 'pending' AND next_attempt_at <= ?
@@ -309,8 +319,7 @@ export class SqliteStore implements NoticeStore, RefundStore {
                  ORDER BY next_attempt_at, created_at
                  LIMIT ?)
                RETURNING *`,
-            )
-            .all(owner, token, now + leaseMs, now, now, Math.max(0, limit)) as NoticeRow[],
+          ).all(owner, token, now + leaseMs, now, now, Math.max(0, limit)) as NoticeRow[],
       )
       .immediate();
     return rows
@@ -327,73 +336,63 @@ export class SqliteStore implements NoticeStore, RefundStore {
   ): Promise<boolean> {
     return this.db
       .transaction(() => {
-        const row = this.db
-          .prepare(
-            "SELECT attempt_count, next_attempt_at FROM zhichi_notices WHERE id = ? AND lease_token = ? AND state = 'pending'",
-          )
-          .get(id, token) as { attempt_count: number; next_attempt_at: number } | undefined;
+        const row = this.sql(
+          "SELECT attempt_count, next_attempt_at FROM zhichi_notices WHERE id = ? AND lease_token = ? AND state = 'pending'",
+        ).get(id, token) as { attempt_count: number; next_attempt_at: number } | undefined;
         if (!row) return false;
-        this.db
-          .prepare(
-            `INSERT INTO zhichi_notice_attempts
+        this.sql(
+          `INSERT INTO zhichi_notice_attempts
                (notice_id, number, started_at, finished_at, outcome, http_status, detail, owner)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-          )
-          .run(
-            id,
-            row.attempt_count + 1,
-            attempt.startedAt,
-            attempt.finishedAt,
-            attempt.outcome,
-            attempt.httpStatus ?? null,
-            attempt.detail,
-            attempt.owner,
-          );
-        this.db
-          .prepare(
-            `UPDATE zhichi_notices SET state = ?, attempt_count = attempt_count + 1,
+        ).run(
+          id,
+          row.attempt_count + 1,
+          attempt.startedAt,
+          attempt.finishedAt,
+          attempt.outcome,
+          attempt.httpStatus ?? null,
+          attempt.detail,
+          attempt.owner,
+        );
+        this.sql(
+          `UPDATE zhichi_notices SET state = ?, attempt_count = attempt_count + 1,
                next_attempt_at = ?, updated_at = ?,
                delivered_at = CASE WHEN ? = 'delivered' THEN ? ELSE delivered_at END,
                last_error = CASE WHEN ? = 'delivered' THEN last_error ELSE ? END,
                lease_owner = NULL, lease_token = NULL, lease_until = NULL
              WHERE id = ?`,
-          )
-          .run(
-            next.state,
-            next.state === 'pending' ? next.nextAttemptAt : row.next_attempt_at,
-            now,
-            next.state,
-            now,
-            attempt.outcome,
-            attempt.detail,
-            id,
-          );
+        ).run(
+          next.state,
+          next.state === 'pending' ? next.nextAttemptAt : row.next_attempt_at,
+          now,
+          next.state,
+          now,
+          attempt.outcome,
+          attempt.detail,
+          id,
+        );
         return true;
       })
       .immediate();
   }
 
   async releaseClaim(id: string, token: string): Promise<boolean> {
-    const info = this.db
-      .prepare(
-        `UPDATE zhichi_notices SET lease_owner = NULL, lease_token = NULL, lease_until = NULL
+    const info = this.sql(
+      `UPDATE zhichi_notices SET lease_owner = NULL, lease_token = NULL, lease_until = NULL
          WHERE id = ? AND lease_token = ?`,
-      )
-      .run(id, token);
+    ).run(id, token);
     return info.changes === 1;
   }
 
   async requeueNotice(id: string, now: number): Promise<NoticeRecord | undefined> {
     return this.db
       .transaction(() => {
-        this.db
-          .prepare(
-            `UPDATE zhichi_notices SET state = 'pending', next_attempt_at = ?, updated_at = ?,
+        this.sql(
+          `UPDATE zhichi_notices SET state = 'pending', next_attempt_at = ?, updated_at = ?,
                attempts_before_requeue = attempt_count
              WHERE id = ? AND state = 'dead'`,
-          )
-          .run(now, now, id);
-        const row = this.db.prepare('SELECT * FROM zhichi_notices WHERE id = ?').get(id) as
+        ).run(now, now, id);
+        const row = this.sql('SELECT * FROM zhichi_notices WHERE id = ?').get(id) as
           | NoticeRow
           | undefined;
         return row && toNotice(row);
@@ -402,27 +401,23 @@ export class SqliteStore implements NoticeStore, RefundStore {
   }
 
   async nextDueAt(): Promise<number | undefined> {
-    const row = this.db
-      .prepare(
-        `SELECT MIN(MAX(next_attempt_at, COALESCE(lease_until, 0))) AS at
+    const row = this.sql(
+      `SELECT MIN(MAX(next_attempt_at, COALESCE(lease_until, 0))) AS at
          FROM zhichi_notices WHERE state = 'pending'`,
-      )
-      .get() as { at: number | null };
+    ).get() as { at: number | null };
     return row.at ?? undefined;
   }
 
   async listNotices(query: NoticeQuery = {}): Promise<NoticeRecord[]> {
-    const rows = this.db
-      .prepare(
-        `SELECT * FROM zhichi_notices
+    const rows = this.sql(
+      `SELECT * FROM zhichi_notices
          WHERE (@state IS NULL OR state = @state) AND (@appId IS NULL OR app_id = @appId)
          ORDER BY created_at, id LIMIT @limit`,
-      )
-      .all({
-        state: query.state ?? null,
-        appId: query.appId ?? null,
-        limit: query.limit ?? 100,
-      }) as NoticeRow[];
+    ).all({
+      state: query.state ?? null,
+      appId: query.appId ?? null,
+      limit: query.limit ?? 100,
+    }) as NoticeRow[];
     return rows.map(toNotice);
   }
 
@@ -437,23 +432,21 @@ export class SqliteStore implements NoticeStore, RefundStore {
     this.pruneRefunds(now);
     return this.db
       .transaction((): RefundClaim => {
-        const existing = this.db.prepare('SELECT * FROM zhichi_refunds WHERE key = ?').get(key) as
+        const existing = this.sql('SELECT * FROM zhichi_refunds WHERE key = ?').get(key) as
           | RefundRow
           | undefined;
         if (existing && !(existing.state === 'pending' && existing.lease_until <= now)) {
           return { claimed: false, record: toRefund(existing) };
         }
         const token = randomUUID();
-        this.db
-          .prepare(
-            `INSERT INTO zhichi_refunds
+        this.sql(
+          `INSERT INTO zhichi_refunds
                (key, fingerprint, state, outcome, token, lease_until, created_at, updated_at)
              VALUES (?, ?, 'pending', NULL, ?, ?, ?, ?)
              ON CONFLICT (key) DO UPDATE SET fingerprint = excluded.fingerprint,
                state = 'pending', outcome = NULL, token = excluded.token,
                lease_until = excluded.lease_until, updated_at = excluded.updated_at`,
-          )
-          .run(key, fingerprint, token, now + leaseMs, now, now);
+        ).run(key, fingerprint, token, now + leaseMs, now, now);
         return { claimed: true, token };
       })
       .immediate();
@@ -465,24 +458,20 @@ export class SqliteStore implements NoticeStore, RefundStore {
     outcome: RefundOutcome,
     now: number,
   ): Promise<boolean> {
-    const info = this.db
-      .prepare(
-        `UPDATE zhichi_refunds SET state = 'done', outcome = ?, updated_at = ?
+    const info = this.sql(
+      `UPDATE zhichi_refunds SET state = 'done', outcome = ?, updated_at = ?
          WHERE key = ? AND token = ?`,
-      )
-      .run(JSON.stringify(outcome), now, key, token);
+    ).run(JSON.stringify(outcome), now, key, token);
     return info.changes === 1;
   }
 
   async releaseRefund(key: string, token: string): Promise<boolean> {
-    const info = this.db
-      .prepare('DELETE FROM zhichi_refunds WHERE key = ? AND token = ?')
-      .run(key, token);
+    const info = this.sql('DELETE FROM zhichi_refunds WHERE key = ? AND token = ?').run(key, token);
     return info.changes === 1;
   }
 
   async getRefund(key: string): Promise<RefundRecord | undefined> {
-    const row = this.db.prepare('SELECT * FROM zhichi_refunds WHERE key = ?').get(key) as
+    const row = this.sql('SELECT * FROM zhichi_refunds WHERE key = ?').get(key) as
       | RefundRow
       | undefined;
     return row && toRefund(row);
@@ -492,8 +481,8 @@ export class SqliteStore implements NoticeStore, RefundStore {
   private pruneRefunds(now: number): void {
     if (now - this.lastRefundPrune < 60_000) return;
     this.lastRefundPrune = now;
-    this.db
-      .prepare("DELETE FROM zhichi_refunds WHERE state = 'done' AND updated_at < ?")
-      .run(now - this.refundRetentionMs);
+    this.sql("DELETE FROM zhichi_refunds WHERE state = 'done' AND updated_at < ?").run(
+      now - this.refundRetentionMs,
+    );
   }
 }

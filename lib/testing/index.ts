@@ -1,4 +1,13 @@
 // `express-zhichi-pay/testing`: tools for testing an integration without the platform.
+
+export {
+  MockPlatform,
+  type MockPlatformApp,
+  type MockPlatformOptions,
+  type MockReply,
+  type ReceivedNotice,
+  startMockPlatform,
+} from './mock-platform';
 export {
   PlatformSimulator,
   type PlatformSimulatorOptions,

@@ -11,8 +11,14 @@ export type MockReply =
   | { kind: 'success' }
   /** HTTP 200 with the platform's error message as the body. */
   | { kind: 'error'; message: string }
-  /** Any HTTP status (500, 429, 503…), with an optional body and `Retry-After` header. */
-  | { kind: 'status'; status: number; body?: string; retryAfter?: string | number }
+  /** Any HTTP status (500, 429, 503…), with an optional body, `Retry-After` and headers. */
+  | {
+      kind: 'status';
+      status: number;
+      body?: string;
+      retryAfter?: string | number;
+      headers?: Record<string, string>;
+    }
   /** Never answers; the connection stays open until the client gives up or the mock closes. */
   | { kind: 'hang' }
   /** Reads the request, then destroys the connection without answering. */
@@ -183,7 +189,7 @@ export class MockPlatform {
         res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end(reply.message);
         return;
       case 'status': {
-        const headers: Record<string, string> = { 'content-type': 'text/plain' };
+        const headers: Record<string, string> = { 'content-type': 'text/plain', ...reply.headers };
         if (reply.retryAfter !== undefined) headers['retry-after'] = String(reply.retryAfter);
         res.writeHead(reply.status, headers).end(reply.body ?? '');
         return;
