@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Pool } from 'pg';
 import { ConfigurationError } from '../../lib/protocol/errors';
@@ -130,6 +131,27 @@ describe('PostgresStore options', () => {
     assert.equal(out.router, 'function');
     assert.equal(out.store, 'function');
     assert.match(out.message, /^ConfigurationError: .*`pg`.*npm install pg/);
+  });
+
+  it('is the express-zhichi-pay/postgres entry point, for import and require, with types', () => {
+    const out = execFileSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        "import { createRequire } from 'node:module'; import * as m from 'express-zhichi-pay/postgres'; const c = createRequire(import.meta.url)('express-zhichi-pay/postgres'); console.log(typeof m.PostgresStore, typeof m.migratePostgres, m.PostgresStore === c.PostgresStore, m.POSTGRES_SCHEMA_VERSION)",
+      ],
+      { cwd: root, encoding: 'utf8' },
+    ).trim();
+    assert.equal(out, `function function true ${POSTGRES_SCHEMA_VERSION}`);
+    for (const file of ['dist/postgres.d.ts', 'dist/postgres.d.mts']) {
+      assert.ok(existsSync(path.join(root, file)), file);
+    }
+    // The declarations do not need @types/pg.
+    assert.doesNotMatch(
+      readFileSync(path.join(root, 'dist/stores/postgres-store.d.ts'), 'utf8'),
+      /from 'pg'/,
+    );
   });
 });
 
