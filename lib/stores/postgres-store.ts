@@ -189,6 +189,12 @@ function toRefund(row: RefundRow): RefundRecord {
 /** PostgreSQL text cannot hold NUL characters; a diagnostic text loses them rather than fail. */
 const withoutNul = (text: string) => text.replaceAll('\u0000', '\uFFFD');
 
+/** A row changed under a statement in a way READ COMMITTED allows: retried like a serialization failure. */
+const raceLost = (operation: string) =>
+  Object.assign(new Error(`PostgresStore.${operation}: the row changed concurrently; retrying`), {
+    code: '40001',
+  });
+
 const byDue = (a: NoticeRecord, b: NoticeRecord) =>
   a.nextAttemptAt - b.nextAttemptAt || a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1);
 
@@ -357,7 +363,8 @@ export class PostgresStore implements NoticeStore, RefundStore {
         `SELECT * FROM ${t} WHERE app_id = $1 AND order_id = $2`,
         [notice.appId, notice.orderId],
       );
-      const row = existing.rows[0] as NoticeRow;
+      const row = existing.rows[0] as NoticeRow | undefined;
+      if (!row) throw raceLost('insertNotice');
       // A retry after a commit whose acknowledgement was lost finds its own notice.
       return { inserted: retrying && row.id === notice.id, notice: toNotice(row) };
     });
@@ -574,7 +581,10 @@ export class PostgresStore implements NoticeStore, RefundStore {
       );
       if (rows.length > 0) return { claimed: true, token };
       const existing = await client.query(`SELECT * FROM ${t} WHERE key = $1`, [key]);
-      return { claimed: false, record: toRefund(existing.rows[0] as RefundRow) };
+      const row = existing.rows[0] as RefundRow | undefined;
+      // Released by its owner between our insert and this read: try again from the start.
+      if (!row) throw raceLost('claimRefund');
+      return { claimed: false, record: toRefund(row) };
     });
   }
 

@@ -315,7 +315,9 @@ export function tableNames(
     );
   }
   const q = (table: string) => `"${s}"."${p}${table}"`;
-  const hash = createHash('sha256').update(`${s}.${p}`).digest();
+  // Per schema, not per prefix: two prefixes migrating into a new schema at once would both
+  // try to create it.
+  const hash = createHash('sha256').update(s).digest();
   return {
     schema: s,
     prefix: p,

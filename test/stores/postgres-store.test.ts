@@ -304,8 +304,11 @@ describe('PostgresStore on a real server', () => {
 
     it('keeps tables with another prefix apart, with their own migration record', async () => {
       const schema = freshSchema();
-      await migratePostgres(url, { schema });
-      await migratePostgres(url, { schema, tablePrefix: 'shop2_' });
+      // At the same moment, into a schema that does not exist yet.
+      await Promise.all([
+        migratePostgres(url, { schema }),
+        migratePostgres(url, { schema, tablePrefix: 'shop2_' }),
+      ]);
       const a = store({ connectionString: url, schema });
       const b = store({ connectionString: url, schema, tablePrefix: 'shop2_' });
       await a.insertNotice(newNotice({ id: 'a' }));
