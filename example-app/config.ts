@@ -1,3 +1,6 @@
+import path from 'node:path';
+import { DEFAULT_NOTIFY_URL } from '../lib/index';
+
 /**
  * The example app's configuration, from the environment, with demo defaults so that
  * `npm start` works out of the box. The demo keys are public: never use them for real.
@@ -8,6 +11,10 @@ export interface ExampleConfig {
   md5Key: string;
   aesKey: string;
   aesToken: string;
+  /** Where the payment-success notices go (the platform's URL unless ZHICHI_NOTIFY_URL). */
+  notifyUrl: string;
+  /** Where the notice outbox (SQLite) lives: EXAMPLE_DATA_DIR or `.data/example`. */
+  dataDir: string;
   /** Which settings came from the environment (the rest are demo defaults). */
   fromEnv: Record<'appId' | 'md5Key' | 'aesKey' | 'aesToken', boolean>;
 }
@@ -34,6 +41,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ExampleConfig 
     md5Key: pick('ZHICHI_MD5_KEY', DEMO.md5Key),
     aesKey: pick('ZHICHI_AES_KEY', DEMO.aesKey),
     aesToken: pick('ZHICHI_AES_TOKEN', DEMO.aesToken),
+    notifyUrl: pick('ZHICHI_NOTIFY_URL', DEFAULT_NOTIFY_URL),
+    dataDir: path.resolve(pick('EXAMPLE_DATA_DIR', path.join(__dirname, '..', '.data', 'example'))),
     fromEnv: {
       appId: Boolean(env.ZHICHI_APP_ID),
       md5Key: Boolean(env.ZHICHI_MD5_KEY),
@@ -52,5 +61,7 @@ export function describeConfig(config: ExampleConfig): string[] {
     `MD5 key: ${origin(config.fromEnv.md5Key, 'ZHICHI_MD5_KEY')}`,
     `AES key: ${origin(config.fromEnv.aesKey, 'ZHICHI_AES_KEY')}`,
     `AES token: ${origin(config.fromEnv.aesToken, 'ZHICHI_AES_TOKEN')}`,
+    `payment-success notices go to ${config.notifyUrl} (ZHICHI_NOTIFY_URL)`,
+    `notice outbox: ${path.join(config.dataDir, 'notices.sqlite')} (EXAMPLE_DATA_DIR)`,
   ];
 }

@@ -24,6 +24,8 @@ export class SandboxChannel {
   readonly publicKey: KeyObject;
   private readonly privateKey: KeyObject;
   private readonly refunds = new Map<string, { refundId: string; fen: number }>();
+  /** order_id → transaction_id, for orders the sandbox was told are paid. */
+  readonly payments = new Map<string, string>();
 
   constructor(wechatAppId = 'wx_sandbox_appid') {
     this.wechatAppId = wechatAppId;
@@ -54,6 +56,11 @@ export class SandboxChannel {
     }
     return 'SUCCESS';
   };
+
+  /** The channel's "paid" callback: remembers the payment. */
+  recordPayment(orderId: string, transactionId: string): void {
+    this.payments.set(orderId, transactionId);
+  }
 
   private key(request: { app_id: string; order_id: string; refund_order_id: string }): string {
     return JSON.stringify([request.app_id, request.order_id, request.refund_order_id]);

@@ -52,8 +52,9 @@ export interface ZhichiCommonOptions {
   refundStore?: RefundStore;
   /**
    * How long a refund claim is held before another process may take it over, in ms: it
-   * protects against a process that died mid-refund. Keep it well above handlerTimeoutMs.
-   * @default 600000 (10 minutes)
+   * protects against a process that died mid-refund. Must be above handlerTimeoutMs (checked);
+   * keep it well above.
+   * @default 600000 (10 minutes), or twice handlerTimeoutMs if that is longer
    */
   refundLeaseMs?: number;
   /** Clock, for tests. @default Date.now */
@@ -83,7 +84,19 @@ export interface ResolvedOptions {
   bodyLimit: number | string;
 }
 
-const SIZE = /^\d+(?:\.\d+)?\s*(?:b|kb|mb|gb)?$/i;
+const SIZE = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?$/i;
+const UNIT_BYTES: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
+
+/**
+ * The bytes a size string stands for, as body-parser reads it (rounded down), or undefined
+ * when it is not a size. Needed because '0', '0kb' or '0.5' match the pattern but come to
+ * zero bytes, a limit that would refuse every body with 413.
+ */
+function sizeInBytes(size: string): number | undefined {
+  const m = SIZE.exec(size.trim());
+  if (!m) return undefined;
+  return Math.floor(Number(m[1]) * (UNIT_BYTES[(m[2] ?? 'b').toLowerCase()] as number));
+}
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 function checkMs(name: string, value: unknown, fallback: number): number {
@@ -113,18 +126,30 @@ export function resolveCommonOptions(options: ZhichiCommonOptions): ResolvedOpti
   if (options === null || typeof options !== 'object') {
     throw new ConfigurationError('options must be an object with at least apps and the handlers');
   }
-  const logger = options.logger ?? defaultLogger();
+  const given = options.logger ?? defaultLogger();
   for (const level of ['error', 'warn', 'info', 'debug'] as const) {
-    if (typeof logger[level] !== 'function') {
+    if (typeof given[level] !== 'function') {
       throw new ConfigurationError(`logger must have an ${level}() method (a winston logger fits)`);
     }
   }
+  const logger = safeLogger(given);
   const handlerTimeoutMs = checkMs('handlerTimeoutMs', options.handlerTimeoutMs, 5000);
-  const refundLeaseMs = checkMs('refundLeaseMs', options.refundLeaseMs, 600_000);
+  // The lease must outlast the handler: a claim whose lease ends while its refund handler
+  // may still run can be taken over by a retry, and the refund would run twice.
+  const refundLeaseMs = checkMs(
+    'refundLeaseMs',
+    options.refundLeaseMs,
+    Math.max(600_000, 2 * handlerTimeoutMs),
+  );
+  if (refundLeaseMs <= handlerTimeoutMs) {
+    throw new ConfigurationError(
+      `refundLeaseMs (${refundLeaseMs}) must be above handlerTimeoutMs (${handlerTimeoutMs}), well above: a refund still running when its claim's lease ends could be run again`,
+    );
+  }
   const bodyLimit = options.bodyLimit ?? '64kb';
   if (
     !(typeof bodyLimit === 'number' && Number.isSafeInteger(bodyLimit) && bodyLimit > 0) &&
-    !(typeof bodyLimit === 'string' && SIZE.test(bodyLimit.trim()))
+    !(typeof bodyLimit === 'string' && (sizeInBytes(bodyLimit) ?? 0) >= 1)
   ) {
     throw new ConfigurationError(
       `bodyLimit must be a positive number of bytes or a size such as '64kb', got ${String(bodyLimit)}`,
@@ -147,7 +172,8 @@ export function resolveCommonOptions(options: ZhichiCommonOptions): ResolvedOpti
     }
   }
   return {
-    bodyLimit,
+    // Trimmed: body-parser's size reader takes ' 64kb' for 64 bytes.
+    bodyLimit: typeof bodyLimit === 'string' ? bodyLimit.trim() : bodyLimit,
     pipeline: {
       resolveApp: createAppResolver(options.apps, logger),
       handlerTimeoutMs,
@@ -160,6 +186,25 @@ export function resolveCommonOptions(options: ZhichiCommonOptions): ResolvedOpti
       inflightRefunds: new Map(),
     },
   };
+}
+
+/**
+ * The logger as the pipeline uses it: a log sink that throws must never change an answer
+ * (a throw from the pipeline's own catch reached Express, which answered an HTML page with
+ * the stack trace; one inside a refund's bookkeeping became an unhandled rejection).
+ */
+function safeLogger(logger: ZhichiLogger): ZhichiLogger {
+  const wrap =
+    (level: keyof ZhichiLogger) =>
+    (...args: [message: string, meta?: Record<string, unknown>]): unknown => {
+      try {
+        // Arguments forwarded as given: winston reads an explicit undefined meta as a splat.
+        return logger[level](...args);
+      } catch {
+        return undefined;
+      }
+    };
+  return { error: wrap('error'), warn: wrap('warn'), info: wrap('info'), debug: wrap('debug') };
 }
 
 function createAppResolver(

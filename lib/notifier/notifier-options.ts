@@ -38,17 +38,17 @@ export interface NotifierOptions {
   /** The 咫尺 `app_id` notices are sent for. */
   appId: string;
   /**
-   * `MD5` (data signed with `md5Key`) or `PKCS#7` (data encrypted with `aesKey` and `token`);
+   * `MD5` (data signed with `md5Key`) or `PKCS#7` (data encrypted with `aesKey` and `aesToken`);
    * `PKCS7` and any letter case are accepted.
    * @default 'MD5'
    */
   signType?: string;
   /** The md5 key; required for `MD5`. */
   md5Key?: string;
-  /** The AES key; with `token`, required for `PKCS#7`. */
+  /** The AES key; with `aesToken`, required for `PKCS#7`. */
   aesKey?: string;
   /** The AES token (IV); with `aesKey`, required for `PKCS#7`. */
-  token?: string;
+  aesToken?: string;
   /**
    * Where notices are posted.
    * @default 'https://www.jisuapp.cn/index.php/pay/Notify/ThirdApiPaymentCallback'
@@ -203,16 +203,16 @@ export function resolveNotifierConfig(options: NotifierOptions): NotifierConfig 
       fail(
         'md5Key',
         options.aesKey !== undefined
-          ? 'is required with signType "MD5"; to encrypt with aesKey and token instead, set signType: "PKCS#7"'
+          ? 'is required with signType "MD5"; to encrypt with aesKey and aesToken instead, set signType: "PKCS#7"'
           : 'is required with signType "MD5": set it to the md5 key the platform gave you',
       );
     }
     sealer = { mode, md5Key: options.md5Key };
   } else {
     if (!nonEmptyString(options.aesKey)) fail('aesKey', 'is required with signType "PKCS#7"');
-    if (!nonEmptyString(options.token)) fail('token', 'is required with signType "PKCS#7"');
-    aesIssues = describeAesCredentialIssues(options.aesKey, options.token);
-    sealer = { mode, codec: new AesCodec(options.aesKey, options.token) };
+    if (!nonEmptyString(options.aesToken)) fail('aesToken', 'is required with signType "PKCS#7"');
+    aesIssues = describeAesCredentialIssues(options.aesKey, options.aesToken);
+    sealer = { mode, codec: new AesCodec(options.aesKey, options.aesToken) };
   }
 
   const notifyUrl = options.notifyUrl ?? DEFAULT_NOTIFY_URL;

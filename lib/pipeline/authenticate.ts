@@ -53,13 +53,16 @@ export function authenticate(
       `app ${app.appId} has no AES key and token configured; it only accepts MD5`,
     );
   }
-  const text = app.aes.decrypt(envelope.data);
+  // Every failure gets the same message (the detail stays in `cause`): telling bad padding
+  // apart from a plaintext that is not UTF-8 or not JSON (or where its JSON breaks) would be a
+  // CBC padding oracle, letting a caller decrypt captured requests and forge new ones.
   try {
+    const text = app.aes.decrypt(envelope.data);
     return { text, value: parsePhpJson(text) };
   } catch (error) {
-    if (!(error instanceof JsonSyntaxError)) throw error;
+    if (!(error instanceof DecryptionError) && !(error instanceof JsonSyntaxError)) throw error;
     throw new DecryptionError(
-      `decrypted data is not JSON (${error.message}): most likely the AES key or token differs from the sender’s`,
+      'data is not the base64 AES-256-CBC encryption of JSON under this app’s key and token: most likely the AES key or token differs from the sender’s',
       { cause: error },
     );
   }

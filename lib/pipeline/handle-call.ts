@@ -55,9 +55,11 @@ export async function handleCall<Req, Answer>(
       throw new UnknownAppError(`unknown app_id ${JSON.stringify(envelope.app_id.slice(0, 64))}`);
     mode = parseSignType(envelope.sign_type);
     if (!mode) {
-      throw new UnsupportedSignTypeError(
-        `unsupported sign_type ${JSON.stringify(envelope.sign_type.slice(0, 32))}: use MD5 or PKCS#7`,
-      );
+      // The caller's sign_type is not echoed: this answer is signed with the app's key before
+      // the caller is authenticated, and a chosen text inside a signed {"msg"} can be made
+      // canonically equal to a forged request (e.g. sign_type "&order_id=1&refund_order_id=x"
+      // yields a valid signature for a refund query). Only fixed texts are signed here.
+      throw new UnsupportedSignTypeError('unsupported sign_type: use MD5 or PKCS#7');
     }
     const opened = authenticate(envelope, app, mode);
     const request = validate(spec, opened.value, app.appId);
@@ -89,6 +91,14 @@ export async function handleCall<Req, Answer>(
         : new ZhichiError('unexpected failure', 'INTERNAL', Status.INTERNAL_ERROR, {
             cause: thrown,
           });
+    if (envelope === undefined && !preError) {
+      // The envelope could not be read, but its app_id may still name a known app: then
+      // PROTOCOL.md ("Status codes") wants the error sealed for it like any other answer.
+      // Not for preError: its message may quote the caller's content type (see above on
+      // never signing a caller's chosen text).
+      app = await lookUpQuietly(fields, config);
+      if (app) mode = parseSignType(signTypeOf(fields));
+    }
     const internal = error.status === Status.INTERNAL_ERROR;
     const msg = internal ? INTERNAL_MESSAGE : error.message;
     const meta: Record<string, unknown> = {
@@ -127,6 +137,23 @@ function appIdOf(fields: unknown): string {
     if (typeof value === 'string') return value.slice(0, 64);
   }
   return '';
+}
+
+/** The app a malformed form names, if it names one we serve; never throws. */
+async function lookUpQuietly(
+  fields: unknown,
+  config: PipelineConfig,
+): Promise<ResolvedApp | undefined> {
+  if (fields === null || typeof fields !== 'object' || !Object.hasOwn(fields, 'app_id')) {
+    return undefined;
+  }
+  const appId = (fields as Record<string, unknown>).app_id;
+  if (typeof appId !== 'string' || appId === '') return undefined;
+  try {
+    return await config.resolveApp(appId);
+  } catch {
+    return undefined;
+  }
 }
 
 function signTypeOf(fields: unknown): string {

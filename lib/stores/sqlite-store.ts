@@ -181,6 +181,14 @@ function toRefund(row: RefundRow): RefundRecord {
  * refund idempotency records in separate tables. Several processes on one machine may open the
  * same file; claims are atomic across them (each is one write transaction).
  */
+type InsertResult = { inserted: boolean; notice: NoticeRecord };
+
+interface PendingInsert {
+  notice: NewNotice;
+  resolve(result: InsertResult): void;
+  reject(error: unknown): void;
+}
+
 export class SqliteStore implements NoticeStore, RefundStore {
   /** The open database, for inspection; do not write to the `zhichi_` tables directly. */
   readonly db: Database.Database;
@@ -243,38 +251,75 @@ export class SqliteStore implements NoticeStore, RefundStore {
 
   /** Closes the database. Further calls fail. */
   async close(): Promise<void> {
+    // Inserts already handed to us are committed, not dropped.
+    if (this.db.open) this.flushInserts();
     if (this.db.open) this.db.close();
   }
 
   // --- NoticeStore ---
 
-  async insertNotice(notice: NewNotice): Promise<{ inserted: boolean; notice: NoticeRecord }> {
-    return this.db
-      .transaction(() => {
-        const info = this.sql(
-          `INSERT INTO zhichi_notices (id, app_id, order_id, transaction_id, order_type, url, body,
-               state, next_attempt_at, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)
-             ON CONFLICT (app_id, order_id) DO NOTHING`,
-        ).run(
-          notice.id,
-          notice.appId,
-          notice.orderId,
-          notice.transactionId,
-          notice.orderType,
-          notice.url,
-          notice.body,
-          notice.nextAttemptAt,
-          notice.createdAt,
-          notice.createdAt,
-        );
-        const row = this.sql('SELECT * FROM zhichi_notices WHERE app_id = ? AND order_id = ?').get(
-          notice.appId,
-          notice.orderId,
-        ) as NoticeRow;
-        return { inserted: info.changes === 1, notice: toNotice(row) };
-      })
-      .immediate();
+  /**
+   * Stores a notice. Inserts arriving together (concurrent callers) are committed in one
+   * transaction — one fsync for the group instead of one each — and each caller's promise
+   * resolves only after that commit.
+   */
+  insertNotice(notice: NewNotice): Promise<{ inserted: boolean; notice: NoticeRecord }> {
+    return new Promise((resolve, reject) => {
+      this.pendingInserts.push({ notice, resolve, reject });
+      if (this.pendingInserts.length === 1) setImmediate(() => this.flushInserts());
+    });
+  }
+
+  private pendingInserts: PendingInsert[] = [];
+
+  private flushInserts(): void {
+    const batch = this.pendingInserts;
+    this.pendingInserts = [];
+    if (batch.length === 0) return;
+    try {
+      const results = this.db
+        .transaction(() => batch.map((b) => this.insertOne(b.notice)))
+        .immediate();
+      for (const [i, b] of batch.entries()) b.resolve(results[i] as InsertResult);
+    } catch (error) {
+      if (batch.length === 1) {
+        batch[0]?.reject(error);
+        return;
+      }
+      // One bad insert must not fail its neighbours: retry each on its own.
+      for (const b of batch) {
+        try {
+          b.resolve(this.db.transaction(() => this.insertOne(b.notice)).immediate());
+        } catch (e) {
+          b.reject(e);
+        }
+      }
+    }
+  }
+
+  private insertOne(notice: NewNotice): InsertResult {
+    const info = this.sql(
+      `INSERT INTO zhichi_notices (id, app_id, order_id, transaction_id, order_type, url, body,
+           state, next_attempt_at, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)
+         ON CONFLICT (app_id, order_id) DO NOTHING`,
+    ).run(
+      notice.id,
+      notice.appId,
+      notice.orderId,
+      notice.transactionId,
+      notice.orderType,
+      notice.url,
+      notice.body,
+      notice.nextAttemptAt,
+      notice.createdAt,
+      notice.createdAt,
+    );
+    const row = this.sql('SELECT * FROM zhichi_notices WHERE app_id = ? AND order_id = ?').get(
+      notice.appId,
+      notice.orderId,
+    ) as NoticeRow;
+    return { inserted: info.changes === 1, notice: toNotice(row) };
   }
 
   async getNotice(id: string): Promise<NoticeWithHistory | undefined> {

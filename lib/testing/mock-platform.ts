@@ -28,9 +28,9 @@ export type MockReply =
 export interface MockPlatformApp {
   /** Verifies `MD5` notices. */
   md5Key?: string;
-  /** With `token`, decrypts `PKCS#7` notices. */
+  /** With `aesToken`, decrypts `PKCS#7` notices. */
   aesKey?: string;
-  token?: string;
+  aesToken?: string;
 }
 
 /** Options of {@link startMockPlatform}. */
@@ -232,11 +232,11 @@ export class MockPlatform {
         return invalid('signature mismatch', { mode, dataText });
       }
     } else {
-      if (app.aesKey === undefined || app.token === undefined) {
+      if (app.aesKey === undefined || app.aesToken === undefined) {
         return invalid('the app has no AES key and token', { mode });
       }
       try {
-        dataText = new AesCodec(app.aesKey, app.token).decrypt(envelope.data);
+        dataText = new AesCodec(app.aesKey, app.aesToken).decrypt(envelope.data);
       } catch (e) {
         return invalid(`cannot decrypt: ${(e as Error).message}`, { mode });
       }

@@ -6,12 +6,11 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createExampleApp } from '../../example-app/app';
-import { DEMO, loadConfig } from '../../example-app/config';
+import { DEMO } from '../../example-app/config';
 import type { CliIo } from '../../lib/cli/io';
 import { runCli } from '../../lib/cli/main';
 import { encryptData, sealRequest, signData } from '../../lib/index';
-import { CapturingLogger } from '../helpers/fixtures';
+import { startExample } from '../helpers/example';
 
 const root = path.resolve(__dirname, '..', '..');
 
@@ -147,14 +146,18 @@ describe('CLI', () => {
   describe('simulate and listen, against the example app', () => {
     let server: Server;
     let base: string;
+    const example = startExample();
     before(async () => {
-      const app = createExampleApp(loadConfig({}), new CapturingLogger());
+      const { app } = example;
       server = await new Promise<Server>((resolve) => {
         const s = app.listen(0, '127.0.0.1', () => resolve(s));
       });
       base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/zhichi`;
     });
-    after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    after(async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await example.close();
+    });
 
     const env = {
       ZHICHI_APP_ID: DEMO.appId,

@@ -1,21 +1,25 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createVerify } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createExampleApp } from '../../example-app/app';
+import request from 'supertest';
 import { DEMO, describeConfig, loadConfig } from '../../example-app/config';
 import { SandboxChannel } from '../../example-app/sandbox-channel';
 import { signData } from '../../lib/index';
+import { type MockPlatform, startMockPlatform } from '../../lib/testing/index';
 import { PlatformSimulator } from '../../lib/testing/platform-simulator';
-import { CapturingLogger, payParamsData, refundData, refundQueryData } from '../helpers/fixtures';
+import { startExample } from '../helpers/example';
+import { payParamsData, refundData, refundQueryData } from '../helpers/fixtures';
 
 const root = path.resolve(__dirname, '..', '..');
 
 describe('example app', () => {
-  const config = loadConfig({});
   const channel = new SandboxChannel();
-  const logger = new CapturingLogger();
-  const app = createExampleApp(config, logger, channel);
+  const example = startExample({}, { channel });
+  const { app, logger } = example;
+  after(() => example.close());
 
   for (const signType of ['MD5', 'PKCS#7']) {
     describe(`as the platform calls it in ${signType} mode`, () => {
@@ -97,9 +101,10 @@ describe('example app', () => {
 
   it('starts with `npm start` and answers the platform on the printed port', async function () {
     this.timeout(30_000);
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'zhichi-start-'));
     const child = spawn(process.execPath, ['--import', 'tsx', 'example-app/server.ts'], {
       cwd: root,
-      env: { ...process.env, PORT: '0', ZHICHI_LOG_LEVEL: 'error' },
+      env: { ...process.env, PORT: '0', ZHICHI_LOG_LEVEL: 'error', EXAMPLE_DATA_DIR: dataDir },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     try {
@@ -121,8 +126,75 @@ describe('example app', () => {
       const res = await platform.payParams(payParamsData);
       assert.equal(res.status, 0);
       assert.equal(res.signatureValid, true);
-    } finally {
       child.kill('SIGTERM');
+      // A clean stop: the server and the notifier close, and the process exits 0.
+      assert.equal(await new Promise((resolve) => child.once('exit', resolve)), 0);
+    } finally {
+      child.kill('SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('example app sandbox payments', () => {
+  let platform: MockPlatform;
+  let example: ReturnType<typeof startExample>;
+
+  beforeEach(async () => {
+    platform = await startMockPlatform({ apps: { [DEMO.appId]: { md5Key: DEMO.md5Key } } });
+    example = startExample({ ZHICHI_NOTIFY_URL: platform.url });
+  });
+  afterEach(async () => {
+    await example.close();
+    await platform.close();
+  });
+
+  it('queues a payment-success notice that the platform receives correctly signed', async () => {
+    const paid = await request(example.app)
+      .post('/sandbox/orders/ord-42/pay')
+      .send({ order_type: 2, transaction_id: '4200000042' })
+      .expect(202);
+    assert.equal(paid.body.transaction_id, '4200000042');
+    assert.equal(typeof paid.body.notice_id, 'string');
+
+    const [notice] = await platform.waitForRequests(1);
+    assert.equal(notice?.valid, true, notice?.problem);
+    assert.deepEqual(notice?.data, {
+      order_id: 'ord-42',
+      transaction_id: '4200000042',
+      order_type: 2,
+      app_id: DEMO.appId,
+    });
+    assert.equal(notice?.envelope.sign, signData(notice?.envelope.data ?? '', DEMO.md5Key));
+
+    await example.notifier.waitForDelivery(paid.body.notice_id);
+    const shown = await request(example.app)
+      .get(`/sandbox/notices/${paid.body.notice_id}`)
+      .expect(200);
+    assert.equal(shown.body.state, 'delivered');
+    assert.equal(shown.body.history.length, 1);
+    assert.equal(shown.body.history[0].outcome, 'delivered');
+    assert.equal(shown.body.body, undefined, 'the signed body is not shown');
+  });
+
+  it('makes up a transaction_id when none is given, and accepts a form body', async () => {
+    const paid = await request(example.app)
+      .post('/sandbox/orders/ord-43/pay')
+      .type('form')
+      .send({ order_type: '1' })
+      .expect(202);
+    assert.match(paid.body.transaction_id, /^4200\d+/);
+    const [notice] = await platform.waitForRequests(1);
+    assert.equal(notice?.data?.transaction_id, paid.body.transaction_id);
+  });
+
+  it('refuses a bad order_type with 400 and queues nothing; unknown notices are 404', async () => {
+    const res = await request(example.app)
+      .post('/sandbox/orders/ord-44/pay')
+      .send({ order_type: 9 })
+      .expect(400);
+    assert.match(res.body.error, /order_type/);
+    assert.deepEqual(await example.notifier.listNotices(), []);
+    await request(example.app).get('/sandbox/notices/nope').expect(404);
   });
 });

@@ -24,7 +24,7 @@ export interface Harness {
 
 export async function makeHarness(options: Partial<NotifierOptions> = {}): Promise<Harness> {
   const platform = await startMockPlatform({
-    apps: { app1: { md5Key: MD5_KEY, aesKey: AES_KEY, token: TOKEN } },
+    apps: { app1: { md5Key: MD5_KEY, aesKey: AES_KEY, aesToken: TOKEN } },
   });
   const clock = new ManualClock();
   const logger = new MemoryLogger();

@@ -24,11 +24,15 @@ describe('notifier options', () => {
     ['MD5 without md5Key', { md5Key: undefined }, /`md5Key` is required with signType "MD5"/],
     [
       'MD5 with only AES keys',
-      { md5Key: undefined, aesKey: 'a', token: 'b' },
+      { md5Key: undefined, aesKey: 'a', aesToken: 'b' },
       /set signType: "PKCS#7"/,
     ],
     ['PKCS#7 without aesKey', { signType: 'PKCS#7' }, /`aesKey` is required/],
-    ['PKCS#7 without token', { signType: 'PKCS#7', aesKey: 'a'.repeat(32) }, /`token` is required/],
+    [
+      'PKCS#7 without aesToken',
+      { signType: 'PKCS#7', aesKey: 'a'.repeat(32) },
+      /`aesToken` is required/,
+    ],
     [
       'a relative notifyUrl',
       { notifyUrl: '/pay/notify' },
@@ -117,7 +121,7 @@ describe('notifier options', () => {
       md5Key: undefined,
       signType: 'pkcs7',
       aesKey: 'shortkey',
-      token: '0123456789abcdef',
+      aesToken: '0123456789abcdef',
       logger,
     });
     assert.equal(config.sealer.mode, 'PKCS#7');

@@ -93,7 +93,12 @@ describe('Notifier', () => {
   });
 
   it('encrypts in PKCS#7 mode with an empty sign, and the platform decrypts it', async () => {
-    h = await makeHarness({ signType: 'pkcs7', md5Key: undefined, aesKey: AES_KEY, token: TOKEN });
+    h = await makeHarness({
+      signType: 'pkcs7',
+      md5Key: undefined,
+      aesKey: AES_KEY,
+      aesToken: TOKEN,
+    });
     const id = await h.notifier.notifyPaymentSuccess({ ...paid, order_type: '2' });
     await h.notifier.waitForDelivery(id);
     const [received] = h.platform.notices;
@@ -341,7 +346,7 @@ describe('Notifier', () => {
     h = await makeHarness({
       signType: 'PKCS#7',
       aesKey: 'short-aes',
-      token: 'short-token',
+      aesToken: 'short-token',
       retrySchedule: [10],
     });
     h.platform.script({ kind: 'error', message: 'bad' });

@@ -30,6 +30,36 @@ describe('SqliteStore', () => {
       assert.equal(store.db.pragma('busy_timeout', { simple: true }), 5000);
     });
 
+    it('commits concurrent inserts as one group, deduplicating within it, and keeps them all', async () => {
+      const first = openStore();
+      let transactions = 0;
+      const original = first.db.transaction.bind(first.db);
+      first.db.transaction = ((fn: never) => {
+        transactions++;
+        return original(fn);
+      }) as typeof first.db.transaction;
+      const results = await Promise.all([
+        ...Array.from({ length: 40 }, (_, i) =>
+          first.insertNotice(newNotice({ id: `g${i}`, orderId: `o${i}` })),
+        ),
+        first.insertNotice(newNotice({ id: 'dup', orderId: 'o7' })),
+      ]);
+      assert.equal(transactions, 1, 'one transaction for the whole group');
+      assert.equal(results.filter((r) => r.inserted).length, 40);
+      assert.deepEqual(results[40], { inserted: false, notice: results[7]?.notice });
+      await first.close();
+      const again = openStore();
+      assert.equal((await again.listNotices({ limit: 1000 })).length, 40);
+    });
+
+    it('commits inserts still queued when it is closed', async () => {
+      const first = openStore();
+      const pending = first.insertNotice(newNotice({ id: 'late' }));
+      await first.close();
+      assert.equal((await pending).inserted, true);
+      assert.ok(await openStore().getNotice('late'));
+    });
+
     it('keeps notices, attempts and refunds across a reopen', async () => {
       const first = openStore();
       await first.insertNotice(newNotice({ id: 'a' }));

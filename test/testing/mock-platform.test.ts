@@ -5,7 +5,7 @@ import { type MockPlatform, startMockPlatform } from '../../lib/testing/mock-pla
 
 const apps = {
   md5app: { md5Key: 'k'.repeat(32) },
-  aesapp: { aesKey: 'a'.repeat(32), token: 't'.repeat(16) },
+  aesapp: { aesKey: 'a'.repeat(32), aesToken: 't'.repeat(16) },
 };
 
 function form(fields: Record<string, string>): string {
@@ -77,7 +77,7 @@ describe('mock platform', () => {
     });
     const body = form({
       app_id: 'aesapp',
-      data: encryptData(text, apps.aesapp.aesKey, apps.aesapp.token),
+      data: encryptData(text, apps.aesapp.aesKey, apps.aesapp.aesToken),
       sign: '',
       sign_type: 'pkcs7',
     });
