@@ -9,37 +9,44 @@ export interface DeadlineRun<T> {
 }
 
 /**
- * Starts `run` with an AbortSignal that fires at the deadline. Errors are normalised: a
+ * Starts `run` with the AbortSignal that fires at the deadline, handed over as a getter: the
+ * signal is only created (a few µs) when the handler reads it. Errors are normalised: a
  * {@link ZhichiError} (such as {@link BusinessError}) stays as thrown, anything else becomes
  * a {@link HandlerError} whose `cause` keeps the original for the server log.
  */
 export function runWithDeadline<T>(
-  run: (signal: AbortSignal) => Promise<T> | T,
+  run: (signal: () => AbortSignal) => Promise<T> | T,
   timeoutMs: number,
   label: string,
 ): DeadlineRun<T> {
   const controller = new AbortController();
   const settled = (async () => {
     try {
-      return await run(controller.signal);
+      return await run(() => controller.signal);
     } catch (error) {
       if (error instanceof ZhichiError) throw error;
       throw new HandlerError(`the ${label} handler failed`, { cause: error });
     }
   })();
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
+  // Whichever comes first: the handler settling (the timer is then cleared) or the deadline.
+  const result = new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
       const error = new HandlerTimeoutError(
         `the ${label} handler did not answer within ${timeoutMs} ms`,
       );
       controller.abort(error);
       reject(error);
     }, timeoutMs);
+    settled.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
   });
-  const result = Promise.race([settled, timeout]).finally(() => clearTimeout(timer));
-  // The loser of the race must not become an unhandled rejection.
-  settled.catch(() => {});
-  timeout.catch(() => {});
   return { result, settled };
 }

@@ -249,6 +249,30 @@ describe('createZhichiRouter: refunds run once', () => {
       assert.equal(seen.length, 0);
     });
 
+    it('runs the refund itself when the other process gives its claim back while we wait', async () => {
+      const clock = fakeClock();
+      const store = new MemoryRefundStore();
+      const claim = await store.claimRefund(refundKey(), refundFingerprint(), clock.now(), 600_000);
+      assert.ok(claim.claimed);
+      const sleep = async (ms: number) => {
+        await clock.sleep(ms);
+        // The other process's handler failed unexpectedly: it releases the claim.
+        if (clock.sleeps.length === 2) await store.releaseRefund(refundKey(), claim.token);
+      };
+      const { seen, refund } = countingRefund();
+      const { platform } = apps.create({
+        refund,
+        refundStore: store,
+        handlerTimeoutMs: 1000,
+        now: clock.now,
+        sleep,
+      });
+      const res = await platform().refund(refundData);
+      assert.equal(res.status, 0, res.body);
+      assert.equal(seen.length, 1);
+      assert.equal((await store.getRefund(refundKey()))?.state, 'done');
+    });
+
     it('answers a refusal the other process recorded', async () => {
       const store = new MemoryRefundStore();
       const claim = await store.claimRefund(refundKey(), refundFingerprint(), Date.now(), 600_000);
