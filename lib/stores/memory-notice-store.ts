@@ -84,7 +84,9 @@ export class MemoryNoticeStore implements NoticeStore {
   ): Promise<boolean> {
     const entry = this.entries.get(id);
     if (!entry || entry.token !== token || entry.record.state !== 'pending') return false;
-    entry.history.push({ ...attempt });
+    // Numbered by the store, as SqliteStore does: NoticeAttempt.number is "1 for the first
+    // attempt" whatever number the caller passed (the store contract found this difference).
+    entry.history.push({ ...attempt, number: entry.record.attemptCount + 1 });
     const { leaseOwner: _o, leaseUntil: _u, ...rest } = entry.record;
     entry.record = {
       ...rest,

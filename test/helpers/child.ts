@@ -13,8 +13,8 @@ export interface Child {
   stderr(): string;
 }
 
-export function spawnChild(env: Record<string, string>): Child {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD_FIXTURE], {
+export function spawnChild(env: Record<string, string>, fixture = CHILD_FIXTURE): Child {
+  const child = spawn(process.execPath, ['--import', 'tsx', fixture], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

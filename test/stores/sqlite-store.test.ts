@@ -2,33 +2,11 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { ConfigurationError } from '../../lib/protocol/errors';
 import { SqliteStore } from '../../lib/stores/sqlite-store';
-import { newNotice, noticeStoreContract } from '../helpers/notice-store-contract';
-import { refundStoreContract } from '../helpers/refund-store-contract';
 import { makeTempDir } from '../helpers/temp-dir';
+import { newNotice } from './store-contract';
 
-function sqliteFactory() {
-  return async () => {
-    const { dir, cleanup } = makeTempDir();
-    const store = new SqliteStore({ path: path.join(dir, 'db', 'zhichi.sqlite') });
-    return {
-      store,
-      dispose: async () => {
-        await store.close();
-        cleanup();
-      },
-    };
-  };
-}
-
+// The NoticeStore and RefundStore behaviour is checked by the store contract (contract.test.ts).
 describe('SqliteStore', () => {
-  describe('as a NoticeStore', () => {
-    noticeStoreContract(sqliteFactory());
-  });
-
-  describe('as a RefundStore', () => {
-    refundStoreContract(sqliteFactory());
-  });
-
   describe('on disk', () => {
     let dir: string;
     let cleanup: () => void;
