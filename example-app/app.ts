@@ -5,10 +5,14 @@ import {
   BusinessError,
   createNotifier,
   createZhichiRouter,
+  type NoticeStore,
   type Notifier,
+  type RefundStore,
+  SqliteStore,
   ValidationError,
   type ZhichiLogger,
 } from '../lib/index';
+import { PostgresStore } from '../lib/postgres';
 import type { ExampleConfig } from './config';
 import { SandboxChannel } from './sandbox-channel';
 
@@ -16,8 +20,24 @@ import { SandboxChannel } from './sandbox-channel';
 export interface ExampleDeps {
   logger?: ZhichiLogger;
   channel?: SandboxChannel;
-  /** @default a notifier with a SQLite outbox in `config.dataDir` */
+  /**
+   * Where notices and refund records live.
+   * @default PostgreSQL when `config.databaseUrl` is set, else SQLite in `config.dataDir`
+   */
+  store?: NoticeStore & RefundStore & { close(): Promise<void> };
+  /** @default a notifier on `store` */
   notifier?: Notifier;
+}
+
+/** The store the example uses: PostgreSQL when DATABASE_URL is set, SQLite otherwise. */
+export function createExampleStore(
+  config: ExampleConfig,
+): NoticeStore & RefundStore & { close(): Promise<void> } {
+  if (config.databaseUrl) {
+    // migrate: the example creates its tables at start-up; production runs migratePostgres as a release step.
+    return new PostgresStore({ connectionString: config.databaseUrl, migrate: true });
+  }
+  return new SqliteStore({ path: path.join(config.dataDir, 'zhichi.sqlite') });
 }
 
 /** The example app and what must be closed with it. */
@@ -34,13 +54,15 @@ export interface ExampleApp {
 export function createExampleApp(config: ExampleConfig, deps: ExampleDeps = {}): ExampleApp {
   const channel = deps.channel ?? new SandboxChannel();
   const logger = deps.logger;
+  const store = deps.store ?? createExampleStore(config);
+  channel.refundRecords ??= store;
   const notifier =
     deps.notifier ??
     createNotifier({
       appId: config.appId,
       md5Key: config.md5Key,
       notifyUrl: config.notifyUrl,
-      databasePath: path.join(config.dataDir, 'notices.sqlite'),
+      store,
       ...(logger ? { logger } : {}),
     });
   const app = express();
@@ -67,6 +89,8 @@ export function createExampleApp(config: ExampleConfig, deps: ExampleDeps = {}):
       payParams: channel.payParams,
       refund: channel.refund,
       refundQuery: channel.refundQuery,
+      // Durable and shared: a refund asked twice, on any instance, runs once.
+      refundStore: store,
       ...(logger ? { logger } : {}),
     }),
   );
@@ -112,5 +136,12 @@ export function createExampleApp(config: ExampleConfig, deps: ExampleDeps = {}):
   });
   app.use('/sandbox', sandbox);
 
-  return { app, notifier, close: () => notifier.close() };
+  return {
+    app,
+    notifier,
+    close: async () => {
+      await notifier.close();
+      await store.close();
+    },
+  };
 }

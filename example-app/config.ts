@@ -13,8 +13,10 @@ export interface ExampleConfig {
   aesToken: string;
   /** Where the payment-success notices go (the platform's URL unless ZHICHI_NOTIFY_URL). */
   notifyUrl: string;
-  /** Where the notice outbox (SQLite) lives: EXAMPLE_DATA_DIR or `.data/example`. */
+  /** Where the SQLite outbox lives: EXAMPLE_DATA_DIR or `.data/example`. */
   dataDir: string;
+  /** When set (DATABASE_URL), notices and refund records live in PostgreSQL instead. */
+  databaseUrl: string | undefined;
   /** Which settings came from the environment (the rest are demo defaults). */
   fromEnv: Record<'appId' | 'md5Key' | 'aesKey' | 'aesToken', boolean>;
 }
@@ -43,6 +45,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ExampleConfig 
     aesToken: pick('ZHICHI_AES_TOKEN', DEMO.aesToken),
     notifyUrl: pick('ZHICHI_NOTIFY_URL', DEFAULT_NOTIFY_URL),
     dataDir: path.resolve(pick('EXAMPLE_DATA_DIR', path.join(__dirname, '..', '.data', 'example'))),
+    databaseUrl: env.DATABASE_URL || undefined,
     fromEnv: {
       appId: Boolean(env.ZHICHI_APP_ID),
       md5Key: Boolean(env.ZHICHI_MD5_KEY),
@@ -62,6 +65,8 @@ export function describeConfig(config: ExampleConfig): string[] {
     `AES key: ${origin(config.fromEnv.aesKey, 'ZHICHI_AES_KEY')}`,
     `AES token: ${origin(config.fromEnv.aesToken, 'ZHICHI_AES_TOKEN')}`,
     `payment-success notices go to ${config.notifyUrl} (ZHICHI_NOTIFY_URL)`,
-    `notice outbox: ${path.join(config.dataDir, 'notices.sqlite')} (EXAMPLE_DATA_DIR)`,
+    config.databaseUrl
+      ? 'notices and refund records: PostgreSQL (DATABASE_URL)'
+      : `notices and refund records: ${path.join(config.dataDir, 'zhichi.sqlite')} (EXAMPLE_DATA_DIR; set DATABASE_URL for PostgreSQL)`,
   ];
 }

@@ -10,6 +10,8 @@ import {
   type RefundQueryStatus,
   type RefundRequest,
   type RefundResult,
+  type RefundStore,
+  refundStoreKey,
 } from '../lib/index';
 
 /**
@@ -26,6 +28,9 @@ export class SandboxChannel {
   private readonly refunds = new Map<string, { refundId: string; fen: number }>();
   /** order_id → transaction_id, for orders the sandbox was told are paid. */
   readonly payments = new Map<string, string>();
+
+  /** The routers' refund records, shared by every instance (see {@link refundQuery}). */
+  refundRecords: RefundStore | undefined;
 
   constructor(wechatAppId = 'wx_sandbox_appid') {
     this.wechatAppId = wechatAppId;
@@ -51,10 +56,15 @@ export class SandboxChannel {
   };
 
   refundQuery = async (request: RefundQueryRequest): Promise<RefundQueryStatus> => {
-    if (!this.refunds.has(this.key(request))) {
-      throw new BusinessError(`no refund ${request.refund_order_id} for order ${request.order_id}`);
-    }
-    return 'SUCCESS';
+    if (this.refunds.has(this.key(request))) return 'SUCCESS';
+    // A refund another instance made: the shared refund records know it.
+    const record = await this.refundRecords?.getRefund(
+      refundStoreKey(request.app_id, request.refund_order_id),
+    );
+    if (record?.state === 'pending') return 'NOT_REFUND_YET';
+    if (record?.outcome?.kind === 'refunded') return 'SUCCESS';
+    if (record?.outcome?.kind === 'refused') return 'FAIL';
+    throw new BusinessError(`no refund ${request.refund_order_id} for order ${request.order_id}`);
   };
 
   /** The channel's "paid" callback: remembers the payment. */

@@ -61,5 +61,11 @@ export { parseSignType, type SignMode } from './protocol/sign-type';
 export { Status, type StatusCode } from './protocol/status';
 // Stores.
 export { MemoryRefundStore, type MemoryRefundStoreOptions } from './stores/memory-refund-store';
-export type { RefundClaim, RefundOutcome, RefundRecord, RefundStore } from './stores/refund-store';
+export {
+  type RefundClaim,
+  type RefundOutcome,
+  type RefundRecord,
+  type RefundStore,
+  refundStoreKey,
+} from './stores/refund-store';
 export * from './wechat/index';

@@ -7,7 +7,7 @@ import {
   ValidationError,
   type ZhichiError,
 } from '../protocol/errors';
-import type { RefundOutcome, RefundRecord } from '../stores/refund-store';
+import { type RefundOutcome, type RefundRecord, refundStoreKey } from '../stores/refund-store';
 import type { PipelineConfig } from './config';
 import { runWithDeadline } from './deadline';
 
@@ -71,7 +71,7 @@ interface SharedRefund {
 }
 
 function refundKey(request: RefundRequest): string {
-  return JSON.stringify([request.app_id, request.refund_order_id]);
+  return refundStoreKey(request.app_id, request.refund_order_id);
 }
 
 function refundFingerprint(request: RefundRequest): string {

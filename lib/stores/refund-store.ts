@@ -50,3 +50,11 @@ export interface RefundStore {
   /** The record for `key`, if any. */
   getRefund(key: string): Promise<RefundRecord | undefined>;
 }
+
+/**
+ * The key the routers store a refund's record under: look a refund up with
+ * `store.getRefund(refundStoreKey(appId, refundOrderId))`, e.g. to answer a refund query.
+ */
+export function refundStoreKey(appId: string, refundOrderId: string): string {
+  return JSON.stringify([appId, refundOrderId]);
+}
