@@ -11,7 +11,8 @@ import {
   type ResolvedApp,
   resolveAppCredentials,
 } from '../protocol/credentials';
-import { ConfigurationError } from '../protocol/errors';
+import { ConfigurationError, ZhichiError } from '../protocol/errors';
+import { Status } from '../protocol/status';
 import { MemoryRefundStore } from '../stores/memory-refund-store';
 import type { RefundStore } from '../stores/refund-store';
 
@@ -175,7 +176,7 @@ export function resolveCommonOptions(options: ZhichiCommonOptions): ResolvedOpti
     // Trimmed: body-parser's size reader takes ' 64kb' for 64 bytes.
     bodyLimit: typeof bodyLimit === 'string' ? bodyLimit.trim() : bodyLimit,
     pipeline: {
-      resolveApp: createAppResolver(options.apps, logger),
+      resolveApp: createAppResolver(options.apps, logger, handlerTimeoutMs),
       handlerTimeoutMs,
       refundStore,
       refundLeaseMs,
@@ -210,6 +211,7 @@ function safeLogger(logger: ZhichiLogger): ZhichiLogger {
 function createAppResolver(
   apps: ZhichiCommonOptions['apps'],
   logger: ZhichiLogger,
+  timeoutMs: number,
 ): PipelineConfig['resolveApp'] {
   const warned = new Set<string>();
   const warnOnce = (app: ResolvedApp) => {
@@ -223,7 +225,7 @@ function createAppResolver(
     // Prepared credentials, by the object the resolver returned: no work per request.
     const prepared = new WeakMap<object, ResolvedApp>();
     return async (appId) => {
-      const credentials = await apps(appId);
+      const credentials = await withinTime(apps(appId), timeoutMs, appId);
       if (credentials === undefined || credentials === null) return undefined;
       let app = typeof credentials === 'object' ? prepared.get(credentials) : undefined;
       if (!app || app.appId !== appId) {
@@ -254,4 +256,28 @@ function createAppResolver(
     throw new ConfigurationError('apps is empty: give at least one app_id with its keys');
   }
   return async (appId) => table.get(appId);
+}
+
+/** A hanging apps() resolver must not leave the platform without an answer. */
+async function withinTime<T>(value: T | Promise<T>, timeoutMs: number, appId: string): Promise<T> {
+  if (!(value instanceof Promise)) return value;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new ZhichiError(
+            `the apps() resolver did not answer for app ${appId} within ${timeoutMs} ms`,
+            'APP_LOOKUP_TIMEOUT',
+            Status.INTERNAL_ERROR,
+          ),
+        ),
+      timeoutMs,
+    );
+  });
+  try {
+    return await Promise.race([value, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -284,6 +284,16 @@ describe('router options, checked at start-up', () => {
       assert.match(logger.text(), /config service down/);
     });
 
+    it('answers 50000 when the resolver hangs past handlerTimeoutMs, instead of never answering', async () => {
+      const { platform, logger } = apps.create({
+        apps: () => new Promise(() => {}),
+        handlerTimeoutMs: 30,
+      });
+      const res = await platform().payParams(payParamsData);
+      assertStatus(res, Status.INTERNAL_ERROR);
+      assert.match(logger.text(), /apps\(\) resolver did not answer/);
+    });
+
     it('answers 50000 when the resolver returns unusable credentials, never logging a key', async () => {
       const { platform, logger } = apps.create({ apps: () => ({ aesKey: AES_KEY }) });
       const res = await platform().payParams(payParamsData);
