@@ -59,7 +59,7 @@ export function toPhpJson(value: unknown): string {
   // A replacer makes stringify several times slower; lone surrogates are the only thing it
   // writes as `\udXXX`, so take the slow path only when that sequence shows up.
   const text = JSON.stringify(value);
-  return text !== undefined && text.includes('\\ud') ? JSON.stringify(value, wellFormed) : text;
+  return text?.includes('\\ud') ? JSON.stringify(value, wellFormed) : text;
 }
 
 function wellFormed(_key: string, value: unknown): unknown {

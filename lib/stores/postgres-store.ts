@@ -6,7 +6,6 @@ import type {
   NoticeAttempt,
   NoticeQuery,
   NoticeRecord,
-  NoticeState,
   NoticeStore,
   NoticeTransition,
   NoticeWithHistory,
@@ -26,6 +25,16 @@ import {
   withRetry,
 } from './postgres-support';
 import type { RefundClaim, RefundOutcome, RefundRecord, RefundStore } from './refund-store';
+import {
+  type AttemptRow,
+  type Int8,
+  type NoticeRow,
+  num,
+  type RefundRow,
+  toAttempt,
+  toNotice,
+  toRefund,
+} from './store-rows';
 
 /** Options of {@link PostgresStore}. Give `pool` or `connectionString`. */
 export interface PostgresStoreOptions {
@@ -87,103 +96,6 @@ export interface PostgresStoreOptions {
    * @default ignore them
    */
   onIdleError?: (error: Error) => void;
-}
-
-type Int8 = string | number;
-
-interface NoticeRow {
-  id: string;
-  app_id: string;
-  order_id: string;
-  transaction_id: string;
-  order_type: number;
-  url: string;
-  body: string;
-  state: NoticeState;
-  attempt_count: number;
-  attempts_before_requeue: number;
-  next_attempt_at: Int8;
-  lease_owner: string | null;
-  lease_token: string | null;
-  lease_until: Int8 | null;
-  created_at: Int8;
-  updated_at: Int8;
-  delivered_at: Int8 | null;
-  last_error: string | null;
-}
-
-interface AttemptRow {
-  number: number;
-  started_at: Int8;
-  finished_at: Int8;
-  outcome: NoticeAttempt['outcome'];
-  http_status: number | null;
-  detail: string;
-  owner: string;
-}
-
-interface RefundRow {
-  key: string;
-  fingerprint: string;
-  state: 'pending' | 'done';
-  outcome: string | null;
-  token: string;
-  lease_until: Int8;
-  created_at: Int8;
-  updated_at: Int8;
-}
-
-// node-postgres gives `bigint` columns as strings (they may exceed 2^53); epoch milliseconds
-// never do, so they are returned as numbers.
-const num = (value: Int8): number => Number(value);
-
-function toNotice(row: NoticeRow): NoticeRecord {
-  const notice: NoticeRecord = {
-    id: row.id,
-    appId: row.app_id,
-    orderId: row.order_id,
-    transactionId: row.transaction_id,
-    orderType: row.order_type,
-    url: row.url,
-    body: row.body,
-    state: row.state,
-    attemptCount: row.attempt_count,
-    attemptsBeforeRequeue: row.attempts_before_requeue,
-    nextAttemptAt: num(row.next_attempt_at),
-    createdAt: num(row.created_at),
-    updatedAt: num(row.updated_at),
-  };
-  if (row.delivered_at !== null) notice.deliveredAt = num(row.delivered_at);
-  if (row.last_error !== null) notice.lastError = row.last_error;
-  if (row.lease_owner !== null) notice.leaseOwner = row.lease_owner;
-  if (row.lease_until !== null) notice.leaseUntil = num(row.lease_until);
-  return notice;
-}
-
-function toAttempt(row: AttemptRow): NoticeAttempt {
-  const attempt: NoticeAttempt = {
-    number: row.number,
-    startedAt: num(row.started_at),
-    finishedAt: num(row.finished_at),
-    outcome: row.outcome,
-    detail: row.detail,
-    owner: row.owner,
-  };
-  if (row.http_status !== null) attempt.httpStatus = row.http_status;
-  return attempt;
-}
-
-function toRefund(row: RefundRow): RefundRecord {
-  const record: RefundRecord = {
-    key: row.key,
-    fingerprint: row.fingerprint,
-    state: row.state,
-    leaseUntil: num(row.lease_until),
-    createdAt: num(row.created_at),
-    updatedAt: num(row.updated_at),
-  };
-  if (row.outcome !== null) record.outcome = JSON.parse(row.outcome) as RefundOutcome;
-  return record;
 }
 
 /** PostgreSQL text cannot hold NUL characters; a diagnostic text loses them rather than fail. */

@@ -9,12 +9,19 @@ import type {
   NoticeAttempt,
   NoticeQuery,
   NoticeRecord,
-  NoticeState,
   NoticeStore,
   NoticeTransition,
   NoticeWithHistory,
 } from './notice-store';
 import type { RefundClaim, RefundOutcome, RefundRecord, RefundStore } from './refund-store';
+import {
+  type AttemptRow,
+  type NoticeRow,
+  type RefundRow,
+  toAttempt,
+  toNotice,
+  toRefund,
+} from './store-rows';
 
 /** Options of {@link SqliteStore}. */
 export interface SqliteStoreOptions {
@@ -85,102 +92,6 @@ CREATE TABLE IF NOT EXISTS zhichi_refunds (
 );
 `;
 
-interface NoticeRow {
-  id: string;
-  app_id: string;
-  order_id: string;
-  transaction_id: string;
-  order_type: number;
-  url: string;
-  body: string;
-  state: NoticeState;
-  attempt_count: number;
-  attempts_before_requeue: number;
-  next_attempt_at: number;
-  lease_owner: string | null;
-  lease_token: string | null;
-  lease_until: number | null;
-  created_at: number;
-  updated_at: number;
-  delivered_at: number | null;
-  last_error: string | null;
-}
-
-interface AttemptRow {
-  number: number;
-  started_at: number;
-  finished_at: number;
-  outcome: NoticeAttempt['outcome'];
-  http_status: number | null;
-  detail: string;
-  owner: string;
-}
-
-interface RefundRow {
-  key: string;
-  fingerprint: string;
-  state: 'pending' | 'done';
-  outcome: string | null;
-  token: string;
-  lease_until: number;
-  created_at: number;
-  updated_at: number;
-}
-
-function toNotice(row: NoticeRow): NoticeRecord {
-  const notice: NoticeRecord = {
-    id: row.id,
-    appId: row.app_id,
-    orderId: row.order_id,
-    transactionId: row.transaction_id,
-    orderType: row.order_type,
-    url: row.url,
-    body: row.body,
-    state: row.state,
-    attemptCount: row.attempt_count,
-    attemptsBeforeRequeue: row.attempts_before_requeue,
-    nextAttemptAt: row.next_attempt_at,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-  if (row.delivered_at !== null) notice.deliveredAt = row.delivered_at;
-  if (row.last_error !== null) notice.lastError = row.last_error;
-  if (row.lease_owner !== null) notice.leaseOwner = row.lease_owner;
-  if (row.lease_until !== null) notice.leaseUntil = row.lease_until;
-  return notice;
-}
-
-function toAttempt(row: AttemptRow): NoticeAttempt {
-  const attempt: NoticeAttempt = {
-    number: row.number,
-    startedAt: row.started_at,
-    finishedAt: row.finished_at,
-    outcome: row.outcome,
-    detail: row.detail,
-    owner: row.owner,
-  };
-  if (row.http_status !== null) attempt.httpStatus = row.http_status;
-  return attempt;
-}
-
-function toRefund(row: RefundRow): RefundRecord {
-  const record: RefundRecord = {
-    key: row.key,
-    fingerprint: row.fingerprint,
-    state: row.state,
-    leaseUntil: row.lease_until,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-  if (row.outcome !== null) record.outcome = JSON.parse(row.outcome) as RefundOutcome;
-  return record;
-}
-
-/**
- * The embedded durable store: one SQLite file (WAL mode) holding the notifier's outbox and the
- * refund idempotency records in separate tables. Several processes on one machine may open the
- * same file; claims are atomic across them (each is one write transaction).
- */
 type InsertResult = { inserted: boolean; notice: NoticeRecord };
 
 interface PendingInsert {
@@ -189,6 +100,11 @@ interface PendingInsert {
   reject(error: unknown): void;
 }
 
+/**
+ * The embedded durable store: one SQLite file (WAL mode) holding the notifier's outbox and the
+ * refund idempotency records in separate tables. Several processes on one machine may open the
+ * same file; claims are atomic across them (each is one write transaction).
+ */
 export class SqliteStore implements NoticeStore, RefundStore {
   /** The open database, for inspection; do not write to the `zhichi_` tables directly. */
   readonly db: Database.Database;
@@ -318,7 +234,7 @@ export class SqliteStore implements NoticeStore, RefundStore {
     const row = this.sql('SELECT * FROM zhichi_notices WHERE app_id = ? AND order_id = ?').get(
       notice.appId,
       notice.orderId,
-    ) as NoticeRow;
+    ) as NoticeRow<number>;
     return { inserted: info.changes === 1, notice: toNotice(row) };
   }
 
@@ -330,7 +246,7 @@ export class SqliteStore implements NoticeStore, RefundStore {
       if (!row) return undefined;
       const attempts = this.sql(
         'SELECT * FROM zhichi_notice_attempts WHERE notice_id = ? ORDER BY number',
-      ).all(id) as AttemptRow[];
+      ).all(id) as AttemptRow<number>[];
       return { ...toNotice(row), history: attempts.map(toAttempt) };
     })();
   }
@@ -339,7 +255,7 @@ export class SqliteStore implements NoticeStore, RefundStore {
     const row = this.sql('SELECT * FROM zhichi_notices WHERE app_id = ? AND order_id = ?').get(
       appId,
       orderId,
-    ) as NoticeRow | undefined;
+    ) as NoticeRow<number> | undefined;
     return row && toNotice(row);
   }
 
@@ -364,7 +280,7 @@ export class SqliteStore implements NoticeStore, RefundStore {
                  ORDER BY next_attempt_at, created_at
                  LIMIT ?)
                RETURNING *`,
-          ).all(owner, token, now + leaseMs, now, now, Math.max(0, limit)) as NoticeRow[],
+          ).all(owner, token, now + leaseMs, now, now, Math.max(0, limit)) as NoticeRow<number>[],
       )
       .immediate();
     return rows
@@ -462,7 +378,7 @@ export class SqliteStore implements NoticeStore, RefundStore {
       state: query.state ?? null,
       appId: query.appId ?? null,
       limit: query.limit ?? 100,
-    }) as NoticeRow[];
+    }) as NoticeRow<number>[];
     return rows.map(toNotice);
   }
 
@@ -478,7 +394,7 @@ export class SqliteStore implements NoticeStore, RefundStore {
     return this.db
       .transaction((): RefundClaim => {
         const existing = this.sql('SELECT * FROM zhichi_refunds WHERE key = ?').get(key) as
-          | RefundRow
+          | RefundRow<number>
           | undefined;
         if (existing && !(existing.state === 'pending' && existing.lease_until <= now)) {
           return { claimed: false, record: toRefund(existing) };
@@ -517,7 +433,7 @@ export class SqliteStore implements NoticeStore, RefundStore {
 
   async getRefund(key: string): Promise<RefundRecord | undefined> {
     const row = this.sql('SELECT * FROM zhichi_refunds WHERE key = ?').get(key) as
-      | RefundRow
+      | RefundRow<number>
       | undefined;
     return row && toRefund(row);
   }

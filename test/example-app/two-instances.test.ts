@@ -14,11 +14,14 @@ import { testPostgres } from '../helpers/postgres';
 
 describe('example app store choice', () => {
   it('uses SQLite without DATABASE_URL and PostgreSQL with it', async () => {
-    const sqlite = createExampleStore(
-      loadConfig({ EXAMPLE_DATA_DIR: '/tmp/zhichi-never-created' }),
-    );
-    assert.ok(sqlite instanceof SqliteStore);
-    await sqlite.close();
+    const dir = mkdtempSync(path.join(tmpdir(), 'zhichi-store-choice-'));
+    try {
+      const sqlite = createExampleStore(loadConfig({ EXAMPLE_DATA_DIR: dir }));
+      assert.ok(sqlite instanceof SqliteStore);
+      await sqlite.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
     const pg = createExampleStore(
       loadConfig({ DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' }),
     );
