@@ -11,7 +11,7 @@ export type {
   NoticeTransition,
   NoticeWithHistory,
 } from '../stores/notice-store';
-export { SqliteStore, type SqliteStoreOptions } from '../stores/sqlite-store';
+export { SqliteStore, SqliteStoreError, type SqliteStoreOptions } from '../stores/sqlite-store';
 export type { FetchLike } from './deliver-notice';
 export { createNotifier, Notifier, type WaitForDeliveryOptions } from './notifier';
 export { NoticeDeadLetterError, NoticeNotFoundError, NotifierClosedError } from './notifier-errors';

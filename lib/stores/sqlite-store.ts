@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { ConfigurationError } from '../protocol/errors';
+import { ConfigurationError, ZhichiError } from '../protocol/errors';
+import { Status } from '../protocol/status';
 import type {
   ClaimedNotice,
   NewNotice,
@@ -42,6 +43,75 @@ export interface SqliteStoreOptions {
    * @default 86_400_000 (24 hours)
    */
   refundRetentionMs?: number;
+  /**
+   * Opens the file read-only (to inspect an outbox, say): nothing is created or migrated, and
+   * every write rejects with a {@link SqliteStoreError}. The file must exist.
+   * @default false
+   */
+  readonly?: boolean;
+}
+
+/** Why a SQLite operation most likely failed, from its error code, in words for the operator. */
+function likelyCause(code: string | undefined, busyTimeoutMs: number): string {
+  if (code === undefined) return 'an unexpected error';
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+    return `the database is locked: another connection or process held a write transaction for longer than busyTimeoutMs (${busyTimeoutMs} ms)`;
+  }
+  if (code.startsWith('SQLITE_READONLY')) {
+    return 'the database is read-only (opened read-only, or the file or its directory is not writable)';
+  }
+  if (code.startsWith('SQLITE_CANTOPEN')) {
+    return 'the file cannot be opened or created (missing directory, permissions, or a read-only file that does not exist)';
+  }
+  if (code === 'SQLITE_FULL') return 'the disk is full';
+  if (code.startsWith('SQLITE_IOERR')) return 'a disk I/O error';
+  if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) {
+    return 'the file is not a SQLite database, or it is corrupt';
+  }
+  if (
+    code === 'ENOTDIR' ||
+    code === 'EEXIST' ||
+    code === 'EACCES' ||
+    code === 'EPERM' ||
+    code === 'EROFS'
+  ) {
+    return 'its directory cannot be created (a path component is a file, or no permission)';
+  }
+  return 'an unexpected database error';
+}
+
+/**
+ * The SQLite database could not be used: locked beyond `busyTimeoutMs`, read-only, unreadable,
+ * full… The message names the file and the likely cause; `sqliteCode` is SQLite's own code
+ * (`SQLITE_BUSY`, `SQLITE_READONLY`…) and `cause` the original error. When it rejects
+ * `notifyPaymentSuccess`, the notice was **not** stored.
+ */
+export class SqliteStoreError extends ZhichiError {
+  readonly databasePath: string;
+  readonly sqliteCode: string | undefined;
+
+  constructor(databasePath: string, action: string, cause: unknown, busyTimeoutMs: number) {
+    const code = (cause as { code?: unknown } | undefined)?.code;
+    const sqliteCode = typeof code === 'string' ? code : undefined;
+    const original = (cause as Error | undefined)?.message ?? String(cause);
+    super(
+      `SqliteStore: could not ${action} in "${databasePath}": ${likelyCause(sqliteCode, busyTimeoutMs)} (${sqliteCode ?? 'error'}: ${original})`,
+      'STORE_UNAVAILABLE',
+      Status.INTERNAL_ERROR,
+      { cause },
+    );
+    this.databasePath = databasePath;
+    this.sqliteCode = sqliteCode;
+  }
+}
+
+/** Errors that concern the database as a whole, not one row: retrying row by row is useless. */
+function isDatabaseWide(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return (
+    typeof code === 'string' &&
+    /^SQLITE_(BUSY|LOCKED|READONLY|CANTOPEN|FULL|IOERR|NOTADB|CORRUPT|PERM|AUTH)/.test(code)
+  );
 }
 
 const SCHEMA_VERSION = 1;
@@ -68,7 +138,14 @@ CREATE TABLE IF NOT EXISTS zhichi_notices (
   last_error TEXT,
   UNIQUE (app_id, order_id)
 );
-CREATE INDEX IF NOT EXISTS zhichi_notices_due ON zhichi_notices (state, next_attempt_at);
+-- Due order (next_attempt_at, then created_at) straight from the index: claimDue and nextDueAt
+-- read a few rows, not every pending one (zhichi_notices_due lacked created_at: claims sorted
+-- all due rows, nextDueAt scanned all pending ones).
+DROP INDEX IF EXISTS zhichi_notices_due;
+CREATE INDEX IF NOT EXISTS zhichi_notices_due_order
+  ON zhichi_notices (state, next_attempt_at, created_at);
+CREATE INDEX IF NOT EXISTS zhichi_notices_leased
+  ON zhichi_notices (lease_until) WHERE lease_until IS NOT NULL;
 CREATE TABLE IF NOT EXISTS zhichi_notice_attempts (
   notice_id TEXT NOT NULL REFERENCES zhichi_notices (id) ON DELETE CASCADE,
   number INTEGER NOT NULL,
@@ -111,6 +188,9 @@ export class SqliteStore implements NoticeStore, RefundStore {
   private readonly refundRetentionMs: number;
   private lastRefundPrune = 0;
   private readonly statements = new Map<string, Database.Statement>();
+  /** The file, as given (for error messages). */
+  readonly path: string;
+  private readonly busyTimeoutMs: number;
 
   constructor(options: SqliteStoreOptions) {
     if (typeof options?.path !== 'string' || options.path.trim() === '') {
@@ -130,14 +210,56 @@ export class SqliteStore implements NoticeStore, RefundStore {
         'SqliteStore: `refundRetentionMs` must be a positive number of milliseconds',
       );
     }
-    if (options.path !== ':memory:')
-      mkdirSync(path.dirname(path.resolve(options.path)), { recursive: true });
-    this.db = new Database(options.path, { timeout: busyTimeoutMs });
-    this.db.pragma('journal_mode = WAL');
-    // FULL: an accepted notice survives a power cut too, not only a crash of the process.
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('foreign_keys = ON');
-    this.migrate();
+    this.path = options.path;
+    this.busyTimeoutMs = busyTimeoutMs;
+    const readonly = options.readonly === true;
+    let db: Database.Database | undefined;
+    try {
+      if (options.path !== ':memory:' && !readonly)
+        mkdirSync(path.dirname(path.resolve(options.path)), { recursive: true });
+      db = new Database(options.path, {
+        timeout: busyTimeoutMs,
+        readonly,
+        fileMustExist: readonly,
+      });
+      if (!readonly) {
+        db.pragma('journal_mode = WAL');
+        // FULL: an accepted notice survives a power cut too, not only a crash of the process.
+        db.pragma('synchronous = FULL');
+      }
+      db.pragma('foreign_keys = ON');
+      this.db = db;
+      if (readonly) this.checkVersion();
+      else this.migrate();
+    } catch (error) {
+      if (db?.open) db.close();
+      if (error instanceof ZhichiError) throw error;
+      throw new SqliteStoreError(options.path, 'open the database', error, busyTimeoutMs);
+    }
+  }
+
+  private checkVersion(): void {
+    const version = this.db.pragma('user_version', { simple: true }) as number;
+    if (version !== SCHEMA_VERSION) {
+      throw new ConfigurationError(
+        `SqliteStore: the database "${this.path}" has schema version ${version}, not this library's ${SCHEMA_VERSION}; a read-only store cannot migrate it`,
+      );
+    }
+  }
+
+  /** Runs `fn`, turning a SQLite failure into a {@link SqliteStoreError}. */
+  private guard<T>(action: string, fn: () => T): T {
+    try {
+      return fn();
+    } catch (error) {
+      throw this.failure(action, error);
+    }
+  }
+
+  /** `error` as a {@link SqliteStoreError} naming this file and the likely cause. */
+  private failure(action: string, error: unknown): unknown {
+    if (error instanceof ZhichiError || !(error as { code?: unknown })?.code) return error;
+    return new SqliteStoreError(this.path, action, error, this.busyTimeoutMs);
   }
 
   private migrate(): void {
@@ -198,8 +320,11 @@ export class SqliteStore implements NoticeStore, RefundStore {
         .immediate();
       for (const [i, b] of batch.entries()) b.resolve(results[i] as InsertResult);
     } catch (error) {
-      if (batch.length === 1) {
-        batch[0]?.reject(error);
+      if (batch.length === 1 || isDatabaseWide(error)) {
+        // Locked, read-only, full…: every insert of the group fails alike (and retrying each
+        // alone would block the event loop for busyTimeoutMs per insert). Nothing was stored.
+        const failure = this.failure('store the payment-success notice', error);
+        for (const b of batch) b.reject(failure);
         return;
       }
       // One bad insert must not fail its neighbours: retry each on its own.
@@ -207,7 +332,7 @@ export class SqliteStore implements NoticeStore, RefundStore {
         try {
           b.resolve(this.db.transaction(() => this.insertOne(b.notice)).immediate());
         } catch (e) {
-          b.reject(e);
+          b.reject(this.failure('store the payment-success notice', e));
         }
       }
     }
@@ -268,11 +393,12 @@ export class SqliteStore implements NoticeStore, RefundStore {
     const token = randomUUID();
     // One UPDATE in an IMMEDIATE transaction: the write lock is taken before the rows are
     // chosen, so two processes can never both see a notice's lease as expired.
-    const rows = this.db
-      .transaction(
-        () =>
-          this.sql(
-            `UPDATE zhichi_notices SET lease_owner = ?, lease_token = ?, lease_until = ?
+    const rows = this.guard('claim due notices', () =>
+      this.db
+        .transaction(
+          () =>
+            this.sql(
+              `UPDATE zhichi_notices SET lease_owner = ?, lease_token = ?, lease_until = ?
                WHERE id IN (
                  SELECT id FROM zhichi_notices
                  WHERE state = 'pending' AND next_attempt_at <= ?
@@ -280,9 +406,10 @@ export class SqliteStore implements NoticeStore, RefundStore {
                  ORDER BY next_attempt_at, created_at
                  LIMIT ?)
                RETURNING *`,
-          ).all(owner, token, now + leaseMs, now, now, Math.max(0, limit)) as NoticeRow<number>[],
-      )
-      .immediate();
+            ).all(owner, token, now + leaseMs, now, now, Math.max(0, limit)) as NoticeRow<number>[],
+        )
+        .immediate(),
+    );
     return rows
       .sort((a, b) => a.next_attempt_at - b.next_attempt_at || a.created_at - b.created_at)
       .map((row) => ({ notice: toNotice(row), token }));
@@ -295,46 +422,48 @@ export class SqliteStore implements NoticeStore, RefundStore {
     next: NoticeTransition,
     now: number,
   ): Promise<boolean> {
-    return this.db
-      .transaction(() => {
-        const row = this.sql(
-          "SELECT attempt_count, next_attempt_at FROM zhichi_notices WHERE id = ? AND lease_token = ? AND state = 'pending'",
-        ).get(id, token) as { attempt_count: number; next_attempt_at: number } | undefined;
-        if (!row) return false;
-        this.sql(
-          `INSERT INTO zhichi_notice_attempts
+    return this.guard('record a notice attempt', () =>
+      this.db
+        .transaction(() => {
+          const row = this.sql(
+            "SELECT attempt_count, next_attempt_at FROM zhichi_notices WHERE id = ? AND lease_token = ? AND state = 'pending'",
+          ).get(id, token) as { attempt_count: number; next_attempt_at: number } | undefined;
+          if (!row) return false;
+          this.sql(
+            `INSERT INTO zhichi_notice_attempts
                (notice_id, number, started_at, finished_at, outcome, http_status, detail, owner)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-        ).run(
-          id,
-          row.attempt_count + 1,
-          attempt.startedAt,
-          attempt.finishedAt,
-          attempt.outcome,
-          attempt.httpStatus ?? null,
-          attempt.detail,
-          attempt.owner,
-        );
-        this.sql(
-          `UPDATE zhichi_notices SET state = ?, attempt_count = attempt_count + 1,
+          ).run(
+            id,
+            row.attempt_count + 1,
+            attempt.startedAt,
+            attempt.finishedAt,
+            attempt.outcome,
+            attempt.httpStatus ?? null,
+            attempt.detail,
+            attempt.owner,
+          );
+          this.sql(
+            `UPDATE zhichi_notices SET state = ?, attempt_count = attempt_count + 1,
                next_attempt_at = ?, updated_at = ?,
                delivered_at = CASE WHEN ? = 'delivered' THEN ? ELSE delivered_at END,
                last_error = CASE WHEN ? = 'delivered' THEN last_error ELSE ? END,
                lease_owner = NULL, lease_token = NULL, lease_until = NULL
              WHERE id = ?`,
-        ).run(
-          next.state,
-          next.state === 'pending' ? next.nextAttemptAt : row.next_attempt_at,
-          now,
-          next.state,
-          now,
-          attempt.outcome,
-          attempt.detail,
-          id,
-        );
-        return true;
-      })
-      .immediate();
+          ).run(
+            next.state,
+            next.state === 'pending' ? next.nextAttemptAt : row.next_attempt_at,
+            now,
+            next.state,
+            now,
+            attempt.outcome,
+            attempt.detail,
+            id,
+          );
+          return true;
+        })
+        .immediate(),
+    );
   }
 
   async releaseClaim(id: string, token: string): Promise<boolean> {
@@ -362,9 +491,15 @@ export class SqliteStore implements NoticeStore, RefundStore {
   }
 
   async nextDueAt(): Promise<number | undefined> {
+    // The first unleased pending notice in due order, and the few leased ones: both through an
+    // index, however many notices are pending.
     const row = this.sql(
-      `SELECT MIN(MAX(next_attempt_at, COALESCE(lease_until, 0))) AS at
-         FROM zhichi_notices WHERE state = 'pending'`,
+      `SELECT MIN(at) AS at FROM (
+         SELECT at FROM (SELECT next_attempt_at AS at FROM zhichi_notices
+           WHERE state = 'pending' AND lease_until IS NULL ORDER BY next_attempt_at LIMIT 1)
+         UNION ALL
+         SELECT MAX(next_attempt_at, lease_until) AS at FROM zhichi_notices
+           WHERE lease_until IS NOT NULL AND +state = 'pending')`,
     ).get() as { at: number | null };
     return row.at ?? undefined;
   }

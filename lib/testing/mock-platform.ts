@@ -22,7 +22,9 @@ export type MockReply =
   /** Never answers; the connection stays open until the client gives up or the mock closes. */
   | { kind: 'hang' }
   /** Reads the request, then destroys the connection without answering. */
-  | { kind: 'drop' };
+  | { kind: 'drop' }
+  /** A slow platform: gives `reply` (default `success`) after `ms` milliseconds. */
+  | { kind: 'slow'; ms: number; reply?: MockReply };
 
 /** Keys of one app the mock platform knows, to verify signatures and decrypt notices. */
 export interface MockPlatformApp {
@@ -199,6 +201,13 @@ export class MockPlatform {
       case 'drop':
         req.socket.destroy();
         return;
+      case 'slow': {
+        const timer = setTimeout(() => {
+          if (!res.destroyed) this.answer(reply.reply ?? { kind: 'success' }, req, res);
+        }, reply.ms);
+        res.on('close', () => clearTimeout(timer));
+        return;
+      }
     }
   }
 

@@ -110,6 +110,34 @@ describe('SqliteStore', () => {
       assert.equal(new Set(claimed).size, 20);
     });
 
+    it('claims and finds the next due notice through an index, not by reading every pending one', async () => {
+      const store = openStore();
+      await store.claimDue(Date.now(), 8, 60_000, 'me');
+      await store.nextDueAt();
+      const statements = (store as unknown as { statements: Map<string, unknown> }).statements;
+      const plans = [...statements.keys()]
+        .filter((text) => /lease_owner = \?, lease_token|MIN\(at\)/.test(text))
+        .map((text) =>
+          (
+            store.db
+              .prepare(`EXPLAIN QUERY PLAN ${text}`)
+              .all(...Array.from(text.match(/\?/g) ?? [], () => 0)) as { detail: string }[]
+          )
+            .map((r) => r.detail)
+            .join(' | '),
+        );
+      assert.equal(plans.length, 2);
+      for (const plan of plans) {
+        // Before: claims sorted every due row (a temp B-tree), nextDueAt scanned every pending
+        // row; with 10,000 pending notices each cost milliseconds.
+        assert.doesNotMatch(plan, /TEMP B-TREE|SCAN zhichi_notices/, plan);
+      }
+      assert.ok(
+        plans.some((p) => p.includes('zhichi_notices_leased')),
+        plans.join('\n'),
+      );
+    });
+
     it('refuses a missing path and a bad busy timeout naming the option', () => {
       assert.throws(
         () => new SqliteStore({ path: '' }),
