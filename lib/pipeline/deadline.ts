@@ -9,20 +9,19 @@ export interface DeadlineRun<T> {
 }
 
 /**
- * Starts `run` with the AbortSignal that fires at the deadline, handed over as a getter: the
- * signal is only created (a few µs) when the handler reads it. Errors are normalised: a
+ * Starts `run` with the AbortSignal that fires at the deadline. Errors are normalised: a
  * {@link ZhichiError} (such as {@link BusinessError}) stays as thrown, anything else becomes
  * a {@link HandlerError} whose `cause` keeps the original for the server log.
  */
 export function runWithDeadline<T>(
-  run: (signal: () => AbortSignal) => Promise<T> | T,
+  run: (signal: AbortSignal) => Promise<T> | T,
   timeoutMs: number,
   label: string,
 ): DeadlineRun<T> {
   const controller = new AbortController();
   const settled = (async () => {
     try {
-      return await run(() => controller.signal);
+      return await run(controller.signal);
     } catch (error) {
       if (error instanceof ZhichiError) throw error;
       throw new HandlerError(`the ${label} handler failed`, { cause: error });

@@ -14,12 +14,12 @@ import { runWithDeadline } from './deadline';
 type Handler<Req> = (request: Req, context: HandlerContext) => unknown;
 
 /**
- * The handler's context; `signal` is a getter, so a handler that never reads it costs none.
+ * The handler's context, built per call.
  * Fields are listed rather than spread: V8 builds such a literal several times faster.
  */
 function handlerContext(
   context: Omit<HandlerContext, 'signal' | 'deadline'>,
-  signal: () => AbortSignal,
+  signal: AbortSignal,
   deadline: number,
 ): HandlerContext {
   return {
@@ -27,9 +27,7 @@ function handlerContext(
     mode: context.mode,
     signType: context.signType,
     logger: context.logger,
-    get signal() {
-      return signal();
-    },
+    signal,
     deadline,
   };
 }

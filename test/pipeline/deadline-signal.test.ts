@@ -8,7 +8,7 @@ describe('runWithDeadline', () => {
     let signal: AbortSignal | undefined;
     const run = runWithDeadline(
       (getSignal) => {
-        signal = getSignal();
+        signal = getSignal;
         return 'ok';
       },
       1000,
@@ -23,7 +23,7 @@ describe('runWithDeadline', () => {
     let signal: AbortSignal | undefined;
     const run = runWithDeadline(
       async (getSignal) => {
-        signal = getSignal();
+        signal = getSignal;
         await sleep(80);
         return 'late';
       },
@@ -40,7 +40,7 @@ describe('runWithDeadline', () => {
     const run = runWithDeadline(
       async (getSignal) => {
         await sleep(60);
-        return getSignal();
+        return getSignal;
       },
       10,
       'test',

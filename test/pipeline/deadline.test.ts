@@ -7,7 +7,7 @@ describe('runWithDeadline', () => {
     let signal: AbortSignal | undefined;
     const run = runWithDeadline(
       async (s) => {
-        signal = s();
+        signal = s;
         return 42;
       },
       50,
@@ -24,7 +24,7 @@ describe('runWithDeadline', () => {
     let finish: ((v: string) => void) | undefined;
     const run = runWithDeadline(
       (s) => {
-        signal = s();
+        signal = s;
         return new Promise<string>((resolve) => (finish = resolve));
       },
       20,
