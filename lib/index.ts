@@ -1,7 +1,10 @@
 // Protocol core: pure functions, no Express.
 
 // The three platform calls.
-export type { EndpointName } from './endpoints/endpoint';
+export type { EndpointName, EndpointSpec } from './endpoints/endpoint';
+export { payParamsEndpoint } from './endpoints/pay-params';
+export { refundEndpoint } from './endpoints/refund';
+export { refundQueryEndpoint } from './endpoints/refund-query';
 export type {
   HandlerContext,
   OrderType,
@@ -31,6 +34,7 @@ export {
 } from './express/router';
 // Payment-success notifier and its stores.
 export * from './notifier/index';
+export { createCallHandler } from './pipeline/call-handler';
 export { type CallResult, handleCall } from './pipeline/handle-call';
 export {
   AES_IV_BYTES,
